@@ -1,0 +1,7 @@
+export { runServiceCli, type ServiceCommands } from './cli';
+export { durationPattern, parseDuration } from './duration';
+export { ConfigError } from './errors';
+export { keysUnder, renderHelpSection, renderMarkdownTable } from './help';
+export { loadConfig, type LoadConfigOptions } from './load';
+export { configKeys, envNameOf, type ConfigKey, type SchemaNode } from './schema';
+export { deepMerge, isPlainObject, type ConfigObject } from './values';

@@ -1,0 +1,14 @@
+export { createApp, type AppOptions } from './app';
+export {
+  HttpError,
+  oryError,
+  badRequest,
+  notFound,
+  unauthorized,
+  forbidden,
+  conflict,
+  serviceUnavailable,
+  type OryErrorBody,
+} from './errors';
+export { listen, closeServers, portOf, maxHeaderBytes, type ListenOptions } from './listen';
+export { schemaParser, type Parser } from './validate';

@@ -1,0 +1,5 @@
+export type { Dialect, ExecuteResult, SqlClient } from './client';
+export { parseDsn, type ParsedDsn } from './dsn';
+export { DatabaseUnavailableError, isUnavailable, isUniqueViolation } from './errors';
+export { migrate, type Migration } from './migrate';
+export { openDatabase, type OpenOptions } from './open';
