@@ -3,3 +3,4 @@ export { parseDsn, type ParsedDsn } from './dsn';
 export { DatabaseUnavailableError, isUnavailable, isUniqueViolation } from './errors';
 export { migrate, type Migration } from './migrate';
 export { openDatabase, type OpenOptions } from './open';
+export { createIsolatedSchema, type IsolatedSchema } from './isolated-schema';

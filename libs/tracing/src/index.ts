@@ -15,3 +15,4 @@ export {
   type JaegerTag,
 } from './providers/jaeger-thrift';
 export { bootService, type BootContext, type RunningService } from './boot';
+export { startInMemoryTracing, type InMemoryTracing } from './testing';

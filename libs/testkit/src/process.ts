@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { waitForHttpOk } from './wait';
+
+/** The repo root, from `libs/testkit/dist/src`. */
+export const repoRoot = join(__dirname, '..', '..', '..', '..');
+
+export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents';
+
+/** The built CLI of a service, as `npx <name>` runs it. */
+export const serviceBin = (name: ServiceName): string =>
+  join(repoRoot, 'services', name, 'dist', 'src', 'main.js');
+
+export interface ProcessOptions {
+  /** Label for logs and errors. */
+  name: string;
+  command: string;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** A URL that answers 200 once the process is ready (for a service: /health/ready). */
+  readyUrl: string;
+  readyTimeoutMs?: number;
+  /** Receives each stdout/stderr line (JSON logs from the services). */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RunningProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** Every line the process wrote so far. */
+  readonly lines: string[];
+  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, for fault tests. */
+  kill(): Promise<void>;
+}
+
+function collectLines(child: ChildProcess, lines: string[], onLine: ProcessOptions['onLine']): void {
+  for (const stream of ['stdout', 'stderr'] as const) {
+    let buffered = '';
+    child[stream]?.setEncoding('utf8');
+    child[stream]?.on('data', (chunk: string) => {
+      buffered += chunk;
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        onLine?.(line, stream);
+      }
+    });
+  }
+}
+
+/** Spawns a process and resolves once it is ready; rejects (and kills it) if it exits or never gets ready. */
+export async function startProcess(options: ProcessOptions): Promise<RunningProcess> {
+  const child = spawn(options.command, [...options.args], {
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  collectLines(child, lines, options.onLine);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const running: RunningProcess = {
+    name: options.name,
+    child,
+    lines,
+    async stop(timeoutMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const failedEarly = exited.then((code) => {
+    throw new Error(
+      `${options.name} exited with code ${code} before it was ready:\n${lines.slice(-20).join('\n')}`,
+    );
+  });
+  try {
+    await Promise.race([waitForHttpOk(options.readyUrl, options.readyTimeoutMs), failedEarly]);
+  } catch (error) {
+    await running.kill();
+    throw error;
+  }
+  failedEarly.catch(() => undefined);
+  return running;
+}
+
+/** Starts a built service: `node services/<name>/dist/src/main.js serve [args]` with the given env. */
+export function startService(
+  name: ServiceName,
+  options: {
+    env: NodeJS.ProcessEnv;
+    readyUrl: string;
+    args?: readonly string[];
+    onLine?: ProcessOptions['onLine'];
+  },
+): Promise<RunningProcess> {
+  return startProcess({
+    name,
+    command: process.execPath,
+    args: [serviceBin(name), 'serve', ...(options.args ?? [])],
+    env: options.env,
+    readyUrl: options.readyUrl,
+    onLine: options.onLine,
+  });
+}
