@@ -94,12 +94,13 @@ function validate(schema: SchemaNode, keys: readonly ConfigKey[], config: Config
 }
 
 /** Ajv fills defaults only where the parent object exists, so every object defaults to `{}`. */
-function withObjectDefaults(node: SchemaNode): SchemaNode {
+function withObjectDefaults(node: SchemaNode, isRoot = true): SchemaNode {
   if (node.type !== 'object' || !node.properties) return node;
   const properties = Object.fromEntries(
-    Object.entries(node.properties).map(([name, child]) => [name, withObjectDefaults(child)]),
+    Object.entries(node.properties).map(([name, child]) => [name, withObjectDefaults(child, false)]),
   );
-  return { default: {}, ...node, properties };
+  // Ajv ignores (and strict mode rejects) a default on the root; the root object always exists.
+  return isRoot ? { ...node, properties } : { default: {}, ...node, properties };
 }
 
 function toConfigError(error: ErrorObject, keys: readonly ConfigKey[], config: ConfigObject): ConfigError {
