@@ -59,11 +59,14 @@ export interface StartTracingOptions {
 
 /**
  * The OpenTelemetry defaults this mesh relies on, unless the user set them: the stable HTTP and database
- * semantic conventions, and only the instrumentations of the trace contract (fs, dns and net are noise).
+ * semantic conventions, only the instrumentations of the trace contract (fs, dns and net are noise), and
+ * traces only — NodeSDK would otherwise also push metrics and logs over OTLP to localhost:4318.
  */
 function applyOtelEnvDefaults(env: NodeJS.ProcessEnv): void {
   env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http,database';
   env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,express,pg';
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
 }
 
 function samplerFor(
@@ -127,7 +130,7 @@ export function startTracing(
   );
   if (!resolved.enabled) return disabledHandle(`tracing off: ${resolved.reason}`);
 
-  applyOtelEnvDefaults(env);
+  applyOtelEnvDefaults(process.env);
   diag.setLogger(
     {
       error: (message) => log.debug({ otel: message }, 'otel diagnostic'),
