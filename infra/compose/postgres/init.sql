@@ -1,0 +1,4 @@
+-- One database per service: each owns its tables and runs its own migrations at start.
+CREATE DATABASE identity;
+CREATE DATABASE permission;
+CREATE DATABASE documents;
