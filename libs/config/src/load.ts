@@ -110,7 +110,12 @@ function toConfigError(error: ErrorObject, keys: readonly ConfigKey[], config: C
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'enum':
-      return new ConfigError(path, value, `one of ${(params.allowedValues as unknown[]).join(', ')}`);
+      // An empty string in an enum means "off"; it is the default, not a value anyone mistypes.
+      return new ConfigError(
+        path,
+        value,
+        `one of ${(params.allowedValues as unknown[]).filter((allowed) => allowed !== '').join(', ')}`,
+      );
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
       const known = keys

@@ -51,7 +51,7 @@ export function castToType(path: string, type: string, raw: string): unknown {
       const lowered = raw.trim().toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(lowered)) return true;
       if (['false', '0', 'no', 'off', ''].includes(lowered)) return false;
-      throw new ConfigError(path, raw, 'true, false');
+      throw new ConfigError(path, raw, 'a boolean (true or false)');
     }
     case 'array':
       return raw
