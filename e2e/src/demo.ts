@@ -1,0 +1,81 @@
+import { demoRequests, type DemoUser } from './demo-data';
+import { defaultMeshUrls, getDocument, login, seedDemo, type MeshUrls } from './mesh-client';
+import { pollTrace } from './trace-query';
+import { renderWaterfall } from './waterfall';
+
+/**
+ * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the four access
+ * requests, and prints each one's status, trace id, Jaeger link and waterfall (fetched from the trace
+ * backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
+ * PERMISSION_WRITE_URL, DOCUMENTS_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
+ */
+const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/$/, '');
+
+function urlsFromEnv(): MeshUrls {
+  return {
+    ...defaultMeshUrls,
+    gateway: env('GATEWAY_URL', defaultMeshUrls.gateway),
+    identityAdmin: env('IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin),
+    permissionWrite: env('PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite),
+    documents: env('DOCUMENTS_URL', defaultMeshUrls.documents),
+  };
+}
+
+async function main(): Promise<void> {
+  const urls = urlsFromEnv();
+  const queryUrl = env('TRACE_QUERY_URL', 'http://localhost:16686');
+  const uiUrl = env('JAEGER_UI_URL', 'http://localhost:16686');
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const width = Math.min(process.stdout.columns || 120, 160);
+  const print = (line = '') => process.stdout.write(`${line}\n`);
+
+  print(`seeding the demo data (gateway ${urls.gateway}, traces from ${queryUrl})`);
+  const ids = await seedDemo(urls);
+  print(`  alice = ${ids.alice}\n  bob   = ${ids.bob}`);
+
+  const tokens: Partial<Record<DemoUser, string>> = {};
+  for (const user of ['alice', 'bob'] as const) {
+    const result = await login(urls.gateway, user);
+    tokens[user] = result.sessionToken;
+    print(
+      `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${uiUrl}/trace/${result.traceId}` : ''}`,
+    );
+  }
+
+  let failures = 0;
+  for (const request of demoRequests) {
+    const token = request.who === 'anonymous' ? undefined : tokens[request.who];
+    const response = await getDocument(urls.gateway, request.document, token);
+    const ok = response.status === request.expect;
+    if (!ok) failures += 1;
+    print();
+    print(
+      `${ok ? '✔' : '✘'} ${request.who} → GET /documents/${request.document}: ${response.status}${ok ? '' : ` (expected ${request.expect})`}`,
+    );
+    if (!response.traceId) {
+      print('  no traceresponse header: is tracing on?');
+      continue;
+    }
+    print(`  trace ${response.traceId}`);
+    print(`  ${uiUrl}/trace/${response.traceId}`);
+    try {
+      const spans = await pollTrace(queryUrl, response.traceId);
+      print(renderWaterfall(spans, { color, width }).trimEnd());
+    } catch (error) {
+      print(`  ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  print();
+  print(
+    failures === 0
+      ? 'all four requests got the expected status'
+      : `${failures} request(s) got an unexpected status`,
+  );
+  process.exitCode = failures === 0 ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write('Is the mesh running? Start it with `npm start` (or `docker compose up --build`).\n');
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+import { demoDocuments, demoTuples, demoUsers, type DemoUser } from './demo-data';
+import { traceIdOf } from './trace-query';
+
+/** Where the mesh answers: the ports `npm start` and the compose stack publish, or a test's free ports. */
+export interface MeshUrls {
+  gateway: string;
+  gatewayApi: string;
+  identityPublic: string;
+  identityAdmin: string;
+  permissionRead: string;
+  permissionWrite: string;
+  documents: string;
+}
+
+export const defaultMeshUrls: MeshUrls = {
+  gateway: 'http://127.0.0.1:4455',
+  gatewayApi: 'http://127.0.0.1:4456',
+  identityPublic: 'http://127.0.0.1:4433',
+  identityAdmin: 'http://127.0.0.1:4434',
+  permissionRead: 'http://127.0.0.1:4466',
+  permissionWrite: 'http://127.0.0.1:4467',
+  documents: 'http://127.0.0.1:4480',
+};
+
+export interface TracedResponse<T = unknown> {
+  status: number;
+  body: T;
+  /** From the `traceresponse` header; undefined when tracing is off. */
+  traceId: string | undefined;
+  headers: Headers;
+}
+
+async function call<T>(url: string, init: RequestInit = {}): Promise<TracedResponse<T>> {
+  const response = await fetch(url, {
+    ...init,
+    headers: {
+      accept: 'application/json',
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return {
+    status: response.status,
+    body: body as T,
+    traceId: traceIdOf(response.headers),
+    headers: response.headers,
+  };
+}
+
+function expectStatus(what: string, response: TracedResponse, ...statuses: number[]): void {
+  if (!statuses.includes(response.status)) {
+    throw new Error(
+      `${what}: expected ${statuses.join(' or ')}, got ${response.status} ${JSON.stringify(response.body)}`,
+    );
+  }
+}
+
+interface Identity {
+  id: string;
+  traits: { email?: string };
+}
+
+/** Every identity, following Kratos' `Link: <…>; rel="next"` pagination. */
+async function listIdentities(adminUrl: string): Promise<Identity[]> {
+  const identities: Identity[] = [];
+  let next: string | undefined = `${adminUrl}/admin/identities?page_size=250`;
+  while (next) {
+    const response: TracedResponse<Identity[]> = await call<Identity[]>(next);
+    expectStatus('GET /admin/identities', response, 200);
+    identities.push(...response.body);
+    const link = response.headers.get('link')?.match(/<([^>]+)>;\s*rel="next"/)?.[1];
+    next = link && response.body.length > 0 ? new URL(link, adminUrl).toString() : undefined;
+  }
+  return identities;
+}
+
+/**
+ * The demo data, idempotently: identities (created with a password through the admin API unless the email
+ * exists), documents (PUT), and relation tuples (PUT is an upsert). Returns the identity ids.
+ */
+export async function seedDemo(urls: MeshUrls): Promise<Record<DemoUser, string>> {
+  const existing = await listIdentities(urls.identityAdmin);
+  const ids = {} as Record<DemoUser, string>;
+  for (const [user, { email, password }] of Object.entries(demoUsers) as [
+    DemoUser,
+    (typeof demoUsers)[DemoUser],
+  ][]) {
+    const found = existing.find((identity) => identity.traits.email?.toLowerCase() === email);
+    if (found) {
+      ids[user] = found.id;
+      continue;
+    }
+    const created = await call<Identity>(`${urls.identityAdmin}/admin/identities`, {
+      method: 'POST',
+      body: JSON.stringify({
+        schema_id: 'default',
+        traits: { email },
+        credentials: { password: { config: { password } } },
+      }),
+    });
+    expectStatus(`create identity ${email}`, created, 201);
+    ids[user] = created.body.id;
+  }
+  for (const document of demoDocuments) {
+    const response = await call(`${urls.documents}/documents/${document.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ title: document.title, body: document.body }),
+    });
+    expectStatus(`PUT /documents/${document.id}`, response, 200, 201);
+  }
+  for (const tuple of demoTuples(ids)) {
+    const response = await call(`${urls.permissionWrite}/admin/relation-tuples`, {
+      method: 'PUT',
+      body: JSON.stringify(tuple),
+    });
+    expectStatus(
+      `PUT /admin/relation-tuples ${tuple.namespace}:${tuple.object}#${tuple.relation}`,
+      response,
+      200,
+      201,
+    );
+  }
+  return ids;
+}
+
+export interface LoginResult {
+  sessionToken: string;
+  /** The trace of the `POST /self-service/login` call. */
+  traceId: string | undefined;
+  status: number;
+}
+
+/** Kratos' API login flow, through the gateway: `GET /self-service/login/api`, then `POST /self-service/login?flow=`. */
+export async function login(
+  gatewayUrl: string,
+  user: DemoUser,
+  init: { headers?: Record<string, string> } = {},
+): Promise<LoginResult> {
+  const flow = await call<{ id: string }>(`${gatewayUrl}/self-service/login/api`, { headers: init.headers });
+  expectStatus('GET /self-service/login/api', flow, 200);
+  const { email, password } = demoUsers[user];
+  const submitted = await call<{ session_token: string }>(
+    `${gatewayUrl}/self-service/login?flow=${encodeURIComponent(flow.body.id)}`,
+    {
+      method: 'POST',
+      headers: init.headers,
+      body: JSON.stringify({ method: 'password', identifier: email, password }),
+    },
+  );
+  expectStatus(`login as ${email}`, submitted, 200);
+  return { sessionToken: submitted.body.session_token, traceId: submitted.traceId, status: submitted.status };
+}
+
+/** `GET /documents/{id}` through the gateway, with the session in the `ory_kratos_session` cookie (or none). */
+export function getDocument(
+  gatewayUrl: string,
+  documentId: string,
+  sessionToken: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<TracedResponse> {
+  return call(`${gatewayUrl}/documents/${encodeURIComponent(documentId)}`, {
+    headers: { ...(sessionToken ? { cookie: `ory_kratos_session=${sessionToken}` } : {}), ...headers },
+  });
+}

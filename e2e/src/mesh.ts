@@ -1,0 +1,233 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
+import { hasKey, envOf, portKeys, repoRoot } from './service-config';
+import { startTraceSink, type TraceSink } from './sink/server';
+import type { MeshUrls } from './mesh-client';
+
+/** Every port of the mesh and its trace sink. */
+export interface MeshPorts {
+  gatewayProxy: number;
+  gatewayApi: number;
+  identityPublic: number;
+  identityAdmin: number;
+  permissionRead: number;
+  permissionWrite: number;
+  documents: number;
+  sinkOtlp: number;
+  sinkQuery: number;
+}
+
+/** Ory's default ports and Jaeger's: what `npm start` uses, so the demo's defaults work. */
+export const defaultPorts: MeshPorts = {
+  gatewayProxy: 4455,
+  gatewayApi: 4456,
+  identityPublic: 4433,
+  identityAdmin: 4434,
+  permissionRead: 4466,
+  permissionWrite: 4467,
+  documents: 4480,
+  sinkOtlp: 4318,
+  sinkQuery: 16686,
+};
+
+/** Free ports for every listener: tests run beside `npm start` and each other. */
+export async function freeMeshPorts(): Promise<MeshPorts> {
+  const entries = await Promise.all(
+    Object.keys(defaultPorts).map(async (key) => [key, await freePort()] as const),
+  );
+  return Object.fromEntries(entries) as unknown as MeshPorts;
+}
+
+export interface MeshOptions {
+  ports?: MeshPorts;
+  /** The DSN of each service's database (`memory`, `sqlite://…`, `postgres://…`). */
+  dsn: (service: ServiceName) => string;
+  /** Extra env for every service, after the mesh's own (e.g. `TRACING_PROVIDER: ''`). */
+  env?: NodeJS.ProcessEnv;
+  /** Extra env per service. */
+  serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /** hashers.bcrypt.cost for identity; the default 10 when unset. */
+  bcryptCost?: number;
+  /** Every log line of every service, as it arrives. */
+  onLine?: (service: ServiceName, line: string) => void;
+}
+
+export interface Mesh {
+  urls: MeshUrls;
+  ports: MeshPorts;
+  sink: TraceSink;
+  processes: Map<ServiceName, RunningProcess>;
+  /** Every log line written so far, by service. */
+  logLines(): { service: ServiceName; line: string }[];
+  /** Starts a service that was stopped (fault tests), with the same env. */
+  restart(service: ServiceName): Promise<RunningProcess>;
+  /** SIGTERM to each service (they flush their spans), wait, then close the sink. */
+  stop(): Promise<void>;
+}
+
+const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
+  identity: { public: ports.identityPublic, admin: ports.identityAdmin },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  documents: { public: ports.documents, main: ports.documents },
+  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
+});
+
+const readyPath: Record<ServiceName, keyof MeshPorts> = {
+  identity: 'identityAdmin',
+  permission: 'permissionRead',
+  documents: 'documents',
+  gateway: 'gatewayApi',
+};
+
+/** Env a service must not inherit from the shell: it would override what the mesh sets. */
+const inheritedEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) =>
+        !/^(TRACING_|OTEL_|SERVE_|DD_|ELASTIC_APM_|INSTANA_|HASHERS_|ACCESS_RULES_|NAMESPACES|LOG_)/.test(
+          name,
+        ) && name !== 'DSN',
+    ),
+  );
+
+/**
+ * The demo's access rules and namespaces from infra/, with every service address pointed at this mesh's
+ * ports (the files name Ory's default ports; a test's free ports differ). Written to a fresh directory.
+ */
+function localInfraCopy(ports: MeshPorts): string {
+  const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
+  const byDefaultPort = new Map<number, number>(
+    (Object.keys(defaultPorts) as (keyof MeshPorts)[]).map((key) => [defaultPorts[key], ports[key]]),
+  );
+  const rewrite = (text: string) =>
+    text.replace(
+      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents):(\d+)/g,
+      (match, scheme: string, port: string) => {
+        const local = byDefaultPort.get(Number(port));
+        return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
+      },
+    );
+  for (const folder of ['rules', 'permission']) {
+    const source = join(repoRoot, 'infra', folder);
+    const target = join(directory, folder);
+    rmSync(target, { recursive: true, force: true });
+    copyTree(source, target, rewrite);
+  }
+  return directory;
+}
+
+function copyTree(source: string, target: string, rewrite: (text: string) => string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(source);
+  } catch {
+    return;
+  }
+  mkdirSync(target, { recursive: true });
+  for (const entry of entries) {
+    const from = join(source, entry);
+    const to = join(target, entry);
+    if (statSync(from).isDirectory()) copyTree(from, to, rewrite);
+    else writeFileSync(to, rewrite(readFileSync(from, 'utf8')));
+  }
+}
+
+/** The env of one service: its ports, database, tracing to the sink, and the demo's rules and namespaces. */
+function serviceEnv(
+  service: ServiceName,
+  options: MeshOptions,
+  ports: MeshPorts,
+  sink: TraceSink,
+  infra: string,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...inheritedEnv(),
+    LOG_LEVEL: 'info',
+    DSN: options.dsn(service),
+    TRACING_PROVIDER: 'otel',
+    TRACING_PROVIDERS_OTLP_SERVER_URL: sink.otlpServerAddress,
+    TRACING_PROVIDERS_OTLP_INSECURE: 'true',
+  };
+  const wanted = listenerPorts(ports)[service];
+  for (const [listener, key] of portKeys(service)) {
+    const port = wanted[listener];
+    if (port === undefined)
+      throw new Error(`${service}: no port planned for listener ${listener} (${key.path})`);
+    env[key.env] = String(port);
+    const host = key.path.replace(/port$/, 'host');
+    if (hasKey(service, host)) env[envOf(service, host)] = '127.0.0.1';
+  }
+  if (service === 'identity' && options.bcryptCost !== undefined) {
+    env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
+  }
+  if (service === 'permission' && hasKey(service, 'namespaces.location')) {
+    env[envOf(service, 'namespaces.location')] = `file://${join(infra, 'permission')}`;
+  }
+  if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
+    const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));
+    env[envOf(service, 'access_rules.repositories')] = rules
+      .map((file) => `file://${join(infra, 'rules', file)}`)
+      .join(',');
+  }
+  return { ...env, ...options.env, ...options.serviceEnv?.[service] };
+}
+
+/**
+ * The whole mesh as local processes: the trace sink (in this process), then identity, permission and
+ * documents, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the benchmark
+ * and the fault tests.
+ */
+export async function startMesh(options: MeshOptions): Promise<Mesh> {
+  const ports = options.ports ?? defaultPorts;
+  const sink = await startTraceSink({ otlpPort: ports.sinkOtlp, queryPort: ports.sinkQuery });
+  const infra = localInfraCopy(ports);
+  const processes = new Map<ServiceName, RunningProcess>();
+  const lines: { service: ServiceName; line: string }[] = [];
+  const envs = new Map<ServiceName, NodeJS.ProcessEnv>();
+  const start = async (service: ServiceName) => {
+    const env = envs.get(service) ?? serviceEnv(service, options, ports, sink, infra);
+    envs.set(service, env);
+    const running = await startService(service, {
+      env,
+      readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
+      onLine: (line) => {
+        lines.push({ service, line });
+        options.onLine?.(service, line);
+      },
+    });
+    processes.set(service, running);
+    return running;
+  };
+  const stop = async () => {
+    await Promise.all([...processes.values()].map((running) => running.stop()));
+    await sink.close();
+    rmSync(infra, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all((['identity', 'permission', 'documents'] as const).map(start));
+    await start('gateway');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  return {
+    urls: {
+      gateway: url(ports.gatewayProxy),
+      gatewayApi: url(ports.gatewayApi),
+      identityPublic: url(ports.identityPublic),
+      identityAdmin: url(ports.identityAdmin),
+      permissionRead: url(ports.permissionRead),
+      permissionWrite: url(ports.permissionWrite),
+      documents: url(ports.documents),
+    },
+    ports,
+    sink,
+    processes,
+    logLines: () => [...lines],
+    restart: start,
+    stop,
+  };
+}
