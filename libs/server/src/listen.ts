@@ -55,7 +55,7 @@ export function listen(handler: RequestListener, options: ListenOptions): Promis
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen(options.port, options.host || undefined, () => {
       server.off('error', reject);
       const { port } = server.address() as AddressInfo;
       options.log.info({ port, listener: options.name }, `listening on ${options.name} port ${port}`);

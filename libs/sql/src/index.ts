@@ -4,3 +4,4 @@ export { DatabaseUnavailableError, isUnavailable, isUniqueViolation } from './er
 export { migrate, type Migration } from './migrate';
 export { openDatabase, type OpenOptions } from './open';
 export { createIsolatedSchema, type IsolatedSchema } from './isolated-schema';
+export { migrateCommand } from './migrate-command';

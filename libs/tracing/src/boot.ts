@@ -21,11 +21,11 @@ const shutdownDeadlineMs = 10_000;
  * instrumentations patch them. SIGTERM or SIGINT stops the service, flushes the spans and exits 0.
  */
 export async function bootService(
-  config: { tracing: TracingConfig },
+  config: { tracing: TracingConfig; log?: { level: string } },
   service: ServiceIdentity,
   start: (context: BootContext) => Promise<RunningService>,
 ): Promise<void> {
-  const log = createLogger(service.name);
+  const log = createLogger(service.name, config.log?.level);
   const tracing = startTracing(config.tracing, service, { log });
   if (!tracing.enabled) log.info(tracing.description);
   let running: RunningService;

@@ -27,6 +27,8 @@ export function workFactorOf(hash: string): number | undefined {
 }
 
 async function inSpan<T>(name: string, workFactor: number | undefined, work: () => Promise<T>): Promise<T> {
+  // Like the SQL spans: only inside a request, so start-up work (the login decoy hash) makes no lone trace.
+  if (!trace.getActiveSpan()) return work();
   return tracer.startActiveSpan(name, async (span: Span) => {
     span.setAttribute('hash.type', 'bcrypt');
     if (workFactor !== undefined) span.setAttribute('bcrypt.workfactor', workFactor);
