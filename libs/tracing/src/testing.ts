@@ -10,7 +10,8 @@ export interface InMemoryTracing {
   exporter: InMemorySpanExporter;
   /** Flushes the batch processor and returns every span exported so far. */
   spans(): Promise<ReadableSpan[]>;
-  reset(): void;
+  /** Flushes what is still queued, then forgets every span: the next `spans()` sees only what follows. */
+  reset(): Promise<void>;
 }
 
 /**
@@ -37,6 +38,9 @@ export function startInMemoryTracing(
       await handle.forceFlush();
       return exporter.getFinishedSpans();
     },
-    reset: () => exporter.reset(),
+    async reset() {
+      await handle.forceFlush();
+      exporter.reset();
+    },
   };
 }

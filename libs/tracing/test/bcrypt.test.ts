@@ -10,7 +10,7 @@ describe('traced bcrypt in a worker pool', () => {
   it('hash.Generate and hash.Compare carry hash.type and bcrypt.workfactor, never the password', async () => {
     const hasher = createBcryptHasher({ cost: 5, threads: 1 });
     try {
-      tracing.reset();
+      await tracing.reset();
       const tracer = trace.getTracer('bcrypt-test');
       const { hash, matches, mismatches } = await tracer.startActiveSpan('request', async (span) => {
         const generated = await hasher.generate('correct horse battery');

@@ -60,7 +60,7 @@ function assertSqlSpans(spans: readonly ReadableSpan[], system: string, namespac
 describe('SQL spans', () => {
   it('better-sqlite3: one CLIENT span per statement with the stable db attributes and no bound value', async () => {
     const db = sql.openDatabase('memory', { onIdleError: () => undefined });
-    tracing.reset();
+    await tracing.reset();
     await exercise(db);
     assertSqlSpans(await tracing.spans(), 'sqlite', 'memory');
     await db.close();
@@ -75,7 +75,7 @@ describe('SQL spans', () => {
     const schema = await sql.createIsolatedSchema(baseDsn);
     const db = sql.openDatabase(schema.dsn, { onIdleError: () => undefined });
     try {
-      tracing.reset();
+      await tracing.reset();
       await exercise(db);
       assertSqlSpans(await tracing.spans(), 'postgresql', new URL(baseDsn).pathname.slice(1));
     } finally {
