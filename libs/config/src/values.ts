@@ -54,6 +54,14 @@ export function castToType(path: string, type: string, raw: string): unknown {
       throw new ConfigError(path, raw, 'a boolean (true or false)');
     }
     case 'array':
+      // Ory accepts a JSON array in env for lists of objects (NAMESPACES='[{"id":0,"name":"documents"}]').
+      if (raw.trim().startsWith('[')) {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          throw new ConfigError(path, raw, 'a JSON array or a comma-separated list');
+        }
+      }
       return raw
         .split(',')
         .map((item) => item.trim())

@@ -1,0 +1,133 @@
+import type { SqlClient } from '@mesh/sql';
+import type { RelationTuple, SubjectSet, TupleFilter } from '../tuples';
+
+interface TupleRow {
+  seq: number | string;
+  namespace: string;
+  object: string;
+  relation: string;
+  subject_id: string;
+  subject_set_namespace: string;
+  subject_set_object: string;
+  subject_set_relation: string;
+}
+
+/** One check step's rows: a direct match of the subject, and the subject sets to follow. */
+export interface StepRow {
+  subject_id: string;
+  subject_set_namespace: string;
+  subject_set_object: string;
+  subject_set_relation: string;
+}
+
+function toTuple(row: TupleRow): RelationTuple {
+  const tuple: RelationTuple = { namespace: row.namespace, object: row.object, relation: row.relation };
+  if (row.subject_id !== '') tuple.subject_id = row.subject_id;
+  else
+    tuple.subject_set = {
+      namespace: row.subject_set_namespace,
+      object: row.subject_set_object,
+      relation: row.subject_set_relation,
+    };
+  return tuple;
+}
+
+const columnsOf = (tuple: RelationTuple) => [
+  tuple.namespace,
+  tuple.object,
+  tuple.relation,
+  tuple.subject_id ?? '',
+  tuple.subject_set?.namespace ?? '',
+  tuple.subject_set?.object ?? '',
+  tuple.subject_set?.relation ?? '',
+];
+
+/** WHERE clause and parameters of a filter; only fixed column names go into the SQL text. */
+function whereOf(filter: TupleFilter, firstParam = 1): { sql: string; params: string[] } {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  const add = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    params.push(value);
+    conditions.push(`${column} = $${firstParam + params.length - 1}`);
+  };
+  add('namespace', filter.namespace);
+  add('object', filter.object);
+  add('relation', filter.relation);
+  add('subject_id', filter.subject_id);
+  add('subject_set_namespace', filter.subject_set?.namespace);
+  add('subject_set_object', filter.subject_set?.object);
+  add('subject_set_relation', filter.subject_set?.relation);
+  return { sql: conditions.length > 0 ? conditions.join(' AND ') : '1 = 1', params };
+}
+
+const insertSql = `INSERT INTO relation_tuples
+  (namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation, created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT DO NOTHING`;
+
+const deleteExactSql = `DELETE FROM relation_tuples WHERE namespace = $1 AND object = $2 AND relation = $3
+  AND subject_id = $4 AND subject_set_namespace = $5 AND subject_set_object = $6 AND subject_set_relation = $7`;
+
+export class TupleStore {
+  constructor(private readonly db: SqlClient) {}
+
+  async insert(tuple: RelationTuple, db: SqlClient = this.db): Promise<void> {
+    await db.execute(insertSql, [...columnsOf(tuple), new Date().toISOString()]);
+  }
+
+  async deleteExact(tuple: RelationTuple, db: SqlClient = this.db): Promise<void> {
+    await db.execute(deleteExactSql, columnsOf(tuple));
+  }
+
+  async deleteMatching(filter: TupleFilter): Promise<number> {
+    const where = whereOf(filter);
+    return (await this.db.execute(`DELETE FROM relation_tuples WHERE ${where.sql}`, where.params)).rowCount;
+  }
+
+  /** Inserts and deletes in one transaction: all of them or none. */
+  async patch(changes: readonly { action: 'insert' | 'delete'; tuple: RelationTuple }[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const change of changes) {
+        if (change.action === 'insert') await this.insert(change.tuple, tx);
+        else await this.deleteExact(change.tuple, tx);
+      }
+    });
+  }
+
+  /** Keyset pagination on seq: `after` is the last seq of the previous page. */
+  async list(
+    filter: TupleFilter,
+    pageSize: number,
+    after: number,
+  ): Promise<{ tuples: RelationTuple[]; lastSeq?: number }> {
+    const where = whereOf(filter, 3);
+    const rows = await this.db.query<TupleRow>(
+      `SELECT seq, namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation
+         FROM relation_tuples WHERE seq > $1 AND ${where.sql} ORDER BY seq LIMIT $2`,
+      [after, pageSize, ...where.params],
+    );
+    const last = rows.at(-1);
+    return { tuples: rows.map(toTuple), lastSeq: last ? Number(last.seq) : undefined };
+  }
+
+  /** One check step: the rows of namespace:object#relation that are the subject itself or a subject set. */
+  async step(set: SubjectSet, subjectId: string): Promise<StepRow[]> {
+    return this.db.query<StepRow>(
+      `SELECT subject_id, subject_set_namespace, subject_set_object, subject_set_relation
+         FROM relation_tuples
+        WHERE namespace = $1 AND object = $2 AND relation = $3 AND (subject_id = $4 OR subject_id = '')`,
+      [set.namespace, set.object, set.relation, subjectId],
+    );
+  }
+
+  /** Every subject of namespace:object#relation, for expand. */
+  async subjectsOf(set: SubjectSet): Promise<RelationTuple[]> {
+    const rows = await this.db.query<TupleRow>(
+      `SELECT seq, namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation
+         FROM relation_tuples WHERE namespace = $1 AND object = $2 AND relation = $3 ORDER BY seq`,
+      [set.namespace, set.object, set.relation],
+    );
+    return rows.map(toTuple);
+  }
+}
