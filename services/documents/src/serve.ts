@@ -1,0 +1,37 @@
+import { packageVersion } from '@mesh/config';
+import { createApp, closeServers, listen } from '@mesh/server';
+import { migrate, openDatabase } from '@mesh/sql';
+import type { BootContext, RunningService } from '@mesh/tracing';
+import type { Server } from 'node:http';
+import type { DocumentsConfig } from './config';
+import { addDocumentRoutes } from './routes/documents';
+import { DocumentStore } from './store/document-store';
+import { documentsMigrations } from './store/migrations';
+
+export interface DocumentsServer extends RunningService {
+  server: Server;
+}
+
+export async function serve(
+  config: DocumentsConfig,
+  { log }: Pick<BootContext, 'log'>,
+): Promise<DocumentsServer> {
+  const db = openDatabase(config.dsn, {
+    onIdleError: (error) =>
+      log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  });
+  const applied = await migrate(db, documentsMigrations);
+  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
+  const store = new DocumentStore(db);
+  const app = createApp({ log, version: packageVersion(__dirname), checkReady: () => db.ping() }, (routes) =>
+    addDocumentRoutes(routes, store),
+  );
+  const server = await listen(app, { ...config.serve.public, log, name: 'public' });
+  return {
+    server,
+    async stop() {
+      await closeServers([server]);
+      await db.close();
+    },
+  };
+}
