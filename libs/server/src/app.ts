@@ -9,6 +9,8 @@ export interface AppOptions {
   checkReady?: () => Promise<void>;
   /** The JSON body limit; a larger body gets 413. */
   bodyLimit?: string;
+  /** False for a proxy: bodies stay unread streams that are passed on as they arrive. */
+  parseJson?: boolean;
 }
 
 /** An error from express, body-parser or a store that says which status it deserves. */
@@ -90,7 +92,8 @@ export function createApp(options: AppOptions, addRoutes: (app: Express) => void
   app.get('/version', (_request, response) => {
     response.json({ version: options.version });
   });
-  app.use(express.json({ limit: options.bodyLimit ?? '1mb', strict: false }));
+  if (options.parseJson !== false)
+    app.use(express.json({ limit: options.bodyLimit ?? '1mb', strict: false }));
   addRoutes(app);
   app.use((request, response) => {
     response

@@ -1,0 +1,55 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { AxiosInstance } from 'axios';
+import type { CompiledAuthorizer } from '../rules/compiled-rule';
+import type { TemplateContext } from '../rules/templates';
+import { dependencyFailure, forbiddenRequest } from './failures';
+
+const tracer = trace.getTracer('gateway');
+
+export class Authorizer {
+  constructor(private readonly client: AxiosInstance) {}
+
+  /** Runs the rule's authorizer under `authz.<handler>`; a deny throws 403, an unusable answer 502/503. */
+  authorize(authorizer: CompiledAuthorizer, context: TemplateContext): Promise<void> {
+    return tracer.startActiveSpan(`authz.${authorizer.handler}`, async (span) => {
+      try {
+        const allowed = await this.decide(authorizer, context);
+        span.setAttribute('gateway.decision', allowed ? 'allow' : 'deny');
+        if (!allowed) throw forbiddenRequest(`the ${authorizer.handler} authorizer denied the request`);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 403) {
+          span.setAttribute('gateway.decision', 'error');
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        }
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async decide(authorizer: CompiledAuthorizer, context: TemplateContext): Promise<boolean> {
+    switch (authorizer.handler) {
+      case 'allow':
+        return true;
+      case 'deny':
+        return false;
+      case 'remote_json': {
+        const payload = authorizer.payload?.(context) ?? '{}';
+        let status: number;
+        try {
+          status = (
+            await this.client.post(authorizer.remote ?? '', payload, {
+              headers: { 'content-type': 'application/json', ...authorizer.headers },
+            })
+          ).status;
+        } catch (error) {
+          throw dependencyFailure('the remote authorizer', error);
+        }
+        if (status === 200) return true;
+        if (status === 403) return false;
+        throw dependencyFailure('the remote authorizer', new Error(`status ${status}`));
+      }
+    }
+  }
+}

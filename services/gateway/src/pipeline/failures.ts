@@ -1,0 +1,17 @@
+import { HttpError } from '@mesh/server';
+
+/** A dependency (identity, permission, upstream) that could not give a usable answer: fail closed. */
+export function dependencyFailure(what: string, error: unknown): HttpError {
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
+    return new HttpError(503, `${what} did not answer in time`, 'dependency timeout');
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new HttpError(503, `${what} is unavailable`, 'dependency unavailable');
+  }
+  return new HttpError(502, `${what} gave an answer the gateway cannot use`, 'bad dependency answer');
+}
+
+export const unauthorizedRequest = (reason: string) =>
+  new HttpError(401, 'Access credentials are invalid', reason);
+export const forbiddenRequest = (reason: string) =>
+  new HttpError(403, 'Requested action was forbidden', reason);

@@ -1,0 +1,51 @@
+import type { Express, Request } from 'express';
+import { notFound } from '@mesh/server';
+import { normalisePath } from '../path';
+import type { Authenticator } from '../pipeline/authenticate';
+import type { Authorizer } from '../pipeline/authorize';
+import { decide } from '../pipeline/decide';
+import type { RuleRepository } from '../rules/repository';
+
+const forwarded = (request: Request, name: string): string | undefined => {
+  const value = request.get(`x-forwarded-${name}`);
+  return value === undefined || value === '' ? undefined : value;
+};
+
+/** The API port: Oathkeeper's decision API (for nginx auth_request or Envoy ext_authz) and the rules. */
+export function addApiRoutes(
+  app: Express,
+  repository: RuleRepository,
+  authenticator: Authenticator,
+  authorizer: Authorizer,
+): void {
+  app.use('/decisions', async (request, response) => {
+    const uri = forwarded(request, 'uri') ?? request.url;
+    const queryAt = uri.indexOf('?');
+    const path = normalisePath(queryAt < 0 ? uri : uri.slice(0, queryAt));
+    for (const name of repository.mutatedHeaders) delete request.headers[name];
+    const decision = await decide(
+      repository,
+      authenticator,
+      authorizer,
+      {
+        method: forwarded(request, 'method') ?? request.method,
+        origin: `${forwarded(request, 'proto') ?? 'http'}://${forwarded(request, 'host') ?? request.get('host') ?? 'localhost'}`,
+        path,
+        headers: request.headers,
+      },
+      '/decisions',
+    );
+    for (const [name, value] of Object.entries(decision.mutatedHeaders)) response.setHeader(name, value);
+    response.status(200).end();
+  });
+
+  app.get('/rules', (_request, response) => {
+    response.json(repository.rules.map((rule) => rule.source));
+  });
+
+  app.get('/rules/:id', (request, response) => {
+    const rule = repository.rules.find((candidate) => candidate.id === request.params.id);
+    if (!rule) throw notFound(`rule ${request.params.id} does not exist`);
+    response.json(rule.source);
+  });
+}

@@ -1,0 +1,70 @@
+import picomatch from 'picomatch';
+
+export type MatchingStrategy = 'regexp' | 'glob';
+
+export interface UrlMatcher {
+  /** The capture groups of `url`, one per <…> part, or undefined when it does not match. */
+  match(url: string): string[] | undefined;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Splits `http://<[^/]+>/documents/<[^/]+>` into literal text and the <…> parts, honouring nesting. */
+export function splitPattern(pattern: string): { literal: boolean; text: string }[] {
+  const parts: { literal: boolean; text: string }[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of pattern) {
+    if (char === '<') {
+      if (depth === 0) {
+        parts.push({ literal: true, text: current });
+        current = '';
+      } else current += char;
+      depth += 1;
+    } else if (char === '>' && depth > 0) {
+      depth -= 1;
+      if (depth === 0) {
+        parts.push({ literal: false, text: current });
+        current = '';
+      } else current += char;
+    } else current += char;
+  }
+  if (depth !== 0) throw new Error(`unbalanced <…> in "${pattern}"`);
+  parts.push({ literal: true, text: current });
+  return parts.filter((part) => !part.literal || part.text !== '');
+}
+
+/** The path of a match.url pattern (`/documents/<[^/]+>`): the low-cardinality name of the gateway's span. */
+export function pathPatternOf(pattern: string): string {
+  const start = pattern.indexOf('://');
+  let depth = 0;
+  for (let index = start < 0 ? 0 : start + 3; index < pattern.length; index += 1) {
+    const char = pattern[index];
+    if (char === '<') depth += 1;
+    else if (char === '>') depth -= 1;
+    else if (char === '/' && depth === 0) return pattern.slice(index);
+  }
+  return '/';
+}
+
+function globSource(glob: string): string {
+  return `(?:${picomatch.makeRe(glob, { dot: true }).source.replace(/^\^/, '').replace(/\$$/, '')})`;
+}
+
+/** Compiles a match.url once, when the rules load. */
+export function compileMatcher(pattern: string, strategy: MatchingStrategy): UrlMatcher {
+  const source = splitPattern(pattern)
+    .map((part) =>
+      part.literal
+        ? escapeRegExp(part.text)
+        : `(${strategy === 'regexp' ? part.text : globSource(part.text)})`,
+    )
+    .join('');
+  const regexp = new RegExp(`^${source}$`);
+  return {
+    match(url) {
+      const result = regexp.exec(url);
+      return result ? result.slice(1).map((group) => group ?? '') : undefined;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { packageVersion, parseDuration } from '@mesh/config';
+import { createApp, closeServers, listen } from '@mesh/server';
+import type { BootContext, RunningService } from '@mesh/tracing';
+import type { Server } from 'node:http';
+import type { GatewayConfig } from './config';
+import { handlerClient, httpAgent, httpsAgent } from './outbound';
+import { Authenticator } from './pipeline/authenticate';
+import { Authorizer } from './pipeline/authorize';
+import { RuleRepository } from './rules/repository';
+import { addApiRoutes } from './routes/api';
+import { addProxyRoutes } from './routes/proxy';
+
+export interface GatewayServers extends RunningService {
+  proxyServer: Server;
+  apiServer: Server;
+  repository: RuleRepository;
+}
+
+/** Loads and watches the rules, then serves the proxy and the API ports. A bad rule file stops the start. */
+export async function serve(
+  config: GatewayConfig,
+  { log }: Pick<BootContext, 'log'>,
+): Promise<GatewayServers> {
+  const repository = new RuleRepository(config, log);
+  repository.watch();
+  const client = handlerClient(parseDuration('timeouts.handlers', config.timeouts.handlers));
+  const authenticator = new Authenticator(config, client);
+  const authorizer = new Authorizer(client);
+  const version = packageVersion(__dirname);
+
+  const proxyApp = createApp({ log, version, parseJson: false }, (app) =>
+    addProxyRoutes(app, config, repository, authenticator, authorizer),
+  );
+  const apiApp = createApp({ log, version, parseJson: false }, (app) =>
+    addApiRoutes(app, repository, authenticator, authorizer),
+  );
+  const proxyServer = await listen(proxyApp, { ...config.serve.proxy, log, name: 'proxy' });
+  const apiServer = await listen(apiApp, { ...config.serve.api, log, name: 'api' });
+  return {
+    proxyServer,
+    apiServer,
+    repository,
+    async stop() {
+      repository.close();
+      await closeServers([proxyServer, apiServer]);
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
