@@ -12,8 +12,8 @@ const loadBuiltModule = createRequire(__filename);
 /** A service's config schema, from its built `config.js` (the export that holds the `tracing` block). */
 export function serviceSchema(name: ServiceName): SchemaNode {
   const configModule = join(repoRoot, 'services', name, 'dist', 'src', 'config.js');
-  const exports = loadBuiltModule(configModule) as Record<string, unknown>;
-  const schema = Object.values(exports).find(
+  const moduleExports = loadBuiltModule(configModule) as Record<string, unknown>;
+  const schema = Object.values(moduleExports).find(
     (value): value is SchemaNode =>
       typeof value === 'object' &&
       value !== null &&
