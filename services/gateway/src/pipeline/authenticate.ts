@@ -57,8 +57,16 @@ export class Authenticator {
       const result = await tracer.startActiveSpan(`authn.${handler.handler}`, async (span) => {
         try {
           const outcome = await this.run(handler, headers, path);
-          if (outcome === notResponsible) span.setAttribute('gateway.authn.responsible', false);
-          else span.setAttribute('gateway.subject', outcome.subject);
+          if (outcome !== notResponsible) {
+            span.setAttribute('gateway.subject', outcome.subject);
+            return outcome;
+          }
+          span.setAttribute('gateway.authn.responsible', false);
+          if (handler === handlers.at(-1)) {
+            // The last authenticator records why the request is refused: none found credentials.
+            span.setAttribute('gateway.authn.failure', 'no authenticator found credentials in the request');
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'no credentials' });
+          }
           return outcome;
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
