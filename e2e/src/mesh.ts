@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
-import { hasKey, envOf, portKeys, repoRoot } from './service-config';
+import { configKeys } from '@mesh/config';
+import { parse as parseYaml } from 'yaml';
+import { envOf, hasKey, portKeys, repoRoot, serviceSchema } from './service-config';
 import { startTraceSink, type TraceSink } from './sink/server';
 import type { MeshUrls } from './mesh-client';
 
@@ -93,15 +95,14 @@ const inheritedEnv = (): NodeJS.ProcessEnv =>
   );
 
 /**
- * The demo's access rules and namespaces from infra/, with every service address pointed at this mesh's
- * ports (the files name Ory's default ports; a test's free ports differ). Written to a fresh directory.
+ * Points every service address in a text at this mesh: the infra files and the config defaults name Ory's
+ * default ports (and the compose stack's host names); a test's free ports differ.
  */
-function localInfraCopy(ports: MeshPorts): string {
-  const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
+function localAddresses(ports: MeshPorts): (text: string) => string {
   const byDefaultPort = new Map<number, number>(
     (Object.keys(defaultPorts) as (keyof MeshPorts)[]).map((key) => [defaultPorts[key], ports[key]]),
   );
-  const rewrite = (text: string) =>
+  return (text) =>
     text.replace(
       /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents):(\d+)/g,
       (match, scheme: string, port: string) => {
@@ -109,11 +110,13 @@ function localInfraCopy(ports: MeshPorts): string {
         return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
       },
     );
+}
+
+/** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
+function localInfraCopy(rewrite: (text: string) => string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
   for (const folder of ['rules', 'permission']) {
-    const source = join(repoRoot, 'infra', folder);
-    const target = join(directory, folder);
-    rmSync(target, { recursive: true, force: true });
-    copyTree(source, target, rewrite);
+    copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
   }
   return directory;
 }
@@ -134,6 +137,31 @@ function copyTree(source: string, target: string, rewrite: (text: string) => str
   }
 }
 
+/**
+ * The namespaces in infra/permission (a YAML or JSON file holding Keto's list of {id, name}, or a
+ * permission config with a `namespaces` key); undefined when there is none (the service's default holds).
+ */
+function demoNamespaces(directory: string): unknown[] | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(directory).filter((file) => /\.(ya?ml|json)$/.test(file));
+  } catch {
+    return undefined;
+  }
+  for (const file of files) {
+    const parsed: unknown = parseYaml(readFileSync(join(directory, file), 'utf8'));
+    if (Array.isArray(parsed)) return parsed;
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      Array.isArray((parsed as { namespaces?: unknown }).namespaces)
+    ) {
+      return (parsed as { namespaces: unknown[] }).namespaces;
+    }
+  }
+  return undefined;
+}
+
 /** The env of one service: its ports, database, tracing to the sink, and the demo's rules and namespaces. */
 function serviceEnv(
   service: ServiceName,
@@ -141,6 +169,7 @@ function serviceEnv(
   ports: MeshPorts,
   sink: TraceSink,
   infra: string,
+  rewrite: (text: string) => string,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...inheritedEnv(),
@@ -150,6 +179,11 @@ function serviceEnv(
     TRACING_PROVIDERS_OTLP_SERVER_URL: sink.otlpServerAddress,
     TRACING_PROVIDERS_OTLP_INSECURE: 'true',
   };
+  // Defaults that name another service (the gateway's check_session_url, remote, …) follow the ports.
+  for (const key of configKeys(serviceSchema(service))) {
+    if (typeof key.default === 'string' && rewrite(key.default) !== key.default)
+      env[key.env] = rewrite(key.default);
+  }
   const wanted = listenerPorts(ports)[service];
   for (const [listener, key] of portKeys(service)) {
     const port = wanted[listener];
@@ -162,8 +196,9 @@ function serviceEnv(
   if (service === 'identity' && options.bcryptCost !== undefined) {
     env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
-  if (service === 'permission' && hasKey(service, 'namespaces.location')) {
-    env[envOf(service, 'namespaces.location')] = `file://${join(infra, 'permission')}`;
+  if (service === 'permission') {
+    const namespaces = demoNamespaces(join(infra, 'permission'));
+    if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
   }
   if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
     const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));
@@ -182,12 +217,13 @@ function serviceEnv(
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const ports = options.ports ?? defaultPorts;
   const sink = await startTraceSink({ otlpPort: ports.sinkOtlp, queryPort: ports.sinkQuery });
-  const infra = localInfraCopy(ports);
+  const rewrite = localAddresses(ports);
+  const infra = localInfraCopy(rewrite);
   const processes = new Map<ServiceName, RunningProcess>();
   const lines: { service: ServiceName; line: string }[] = [];
   const envs = new Map<ServiceName, NodeJS.ProcessEnv>();
   const start = async (service: ServiceName) => {
-    const env = envs.get(service) ?? serviceEnv(service, options, ports, sink, infra);
+    const env = envs.get(service) ?? serviceEnv(service, options, ports, sink, infra, rewrite);
     envs.set(service, env);
     const running = await startService(service, {
       env,

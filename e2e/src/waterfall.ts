@@ -38,18 +38,9 @@ function treeRows(spans: readonly FlatSpan[]): Row[] {
       roots.push(span);
     }
   }
-  // Start times have millisecond precision (the SDK stamps them with Date.now()): on a tie the shorter
-  // span, which ended first, goes first.
-  const byStart = (a: FlatSpan, b: FlatSpan) =>
-    a.startNs !== b.startNs
-      ? a.startNs < b.startNs
-        ? -1
-        : 1
-      : a.endNs < b.endNs
-        ? -1
-        : a.endNs > b.endNs
-          ? 1
-          : 0;
+  // Start times have millisecond precision (the SDK stamps them with Date.now()), so siblings often tie;
+  // a stable sort keeps them in the order they arrived, which is the order they ended.
+  const byStart = (a: FlatSpan, b: FlatSpan) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0);
   const rows: Row[] = [];
   const visit = (span: FlatSpan, depth: number) => {
     rows.push({ span, depth, orphan: depth === 0 && span.parentSpanId !== undefined });

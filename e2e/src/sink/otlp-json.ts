@@ -136,7 +136,7 @@ export interface FlatSpan {
   statusMessage: string | undefined;
 }
 
-/** Flattens OTLP/JSON into one entry per span, sorted by start time. */
+/** Flattens OTLP/JSON into one entry per span, sorted by start time (ties keep their order in the data). */
 export function flattenSpans(data: TracesData): FlatSpan[] {
   const spans: FlatSpan[] = [];
   for (const resourceSpans of data.resourceSpans ?? []) {
