@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { configKeys, loadConfig, type SchemaNode } from '@mesh/config';
+import { configKeys, loadConfig } from '@mesh/config';
+import { serviceSchema } from '../src/service-config';
 import {
   bindMounts,
   hostPathOf,
@@ -17,9 +17,6 @@ import {
   type ComposeFile,
   type ComposeService,
 } from '../src/compose/compose-file';
-
-/** Loads a built CommonJS module by path (the services' config schemas). */
-const loadBuiltModule = createRequire(__filename);
 
 const meshServices = ['identity', 'permission', 'documents', 'gateway'] as const;
 type MeshService = (typeof meshServices)[number];
@@ -39,22 +36,6 @@ function composeValidator() {
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^[\d.:a-f]+\/\d+$/i);
   return ajv.compile(schema);
-}
-
-/** The service's config schema, from its built config module (the export that holds the tracing block). */
-function serviceSchema(name: MeshService): SchemaNode {
-  const configModule = join(repoRoot, 'services', name, 'dist', 'src', 'config.js');
-  assert.ok(existsSync(configModule), `${configModule} is missing: build the service first (npm run build)`);
-  const exports = loadBuiltModule(configModule) as Record<string, unknown>;
-  const schema = Object.values(exports).find(
-    (value): value is SchemaNode =>
-      typeof value === 'object' &&
-      value !== null &&
-      (value as SchemaNode).type === 'object' &&
-      (value as SchemaNode).properties?.tracing !== undefined,
-  );
-  assert.ok(schema, `${configModule} exports no config schema with a tracing block`);
-  return schema;
 }
 
 /** Every `port` leaf under `serve` of a resolved config. */
