@@ -60,7 +60,8 @@ function detailOf(span: FlatSpan): string {
   if (a['http.response.status_code'] !== undefined) parts.push(String(a['http.response.status_code']));
   if (a['gateway.rule.id'] !== undefined) parts.push(`rule=${String(a['gateway.rule.id'])}`);
   if (a['gateway.decision'] !== undefined) parts.push(`decision=${String(a['gateway.decision'])}`);
-  if (a.allowed !== undefined) parts.push(`allowed=${String(a.allowed)}`);
+  const allowed = a['permission.allowed'] ?? a.allowed;
+  if (allowed !== undefined) parts.push(`allowed=${String(allowed)}`);
   if (a['bcrypt.workfactor'] !== undefined) parts.push(`cost=${String(a['bcrypt.workfactor'])}`);
   if (a['db.system.name'] !== undefined) parts.push(String(a['db.system.name']));
   return parts.join(' ');

@@ -109,7 +109,7 @@ function query(store: TraceStore) {
     }
     // The Jaeger link the demo prints also works without Jaeger: a plain-text waterfall instead of the UI.
     response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    response.end(renderWaterfall(flattenSpans(trace), { color: false, width: 100 }));
+    response.end(renderWaterfall(flattenSpans(trace), { color: false, width: 140 }));
   };
 }
 
