@@ -306,6 +306,28 @@ describe('infra/Dockerfile', () => {
     assert.ok(runtime?.instructions.includes('USER node'));
   });
 
+  test('copies only paths that exist in the repo or that `npm run build` produces', () => {
+    for (const stage of stages) {
+      for (const line of stage.instructions.filter((instruction) => instruction.startsWith('COPY '))) {
+        const parts = line
+          .split(/\s+/)
+          .filter((part) => !part.startsWith('--from=') && !part.startsWith('--chown='));
+        const fromStage = line.match(/--from=(\S+)/)?.[1];
+        for (const source of parts.slice(1, -1)) {
+          if (fromStage && fromStage !== 'build') continue;
+          const path = source.replace(/^\/app\//, '');
+          const built =
+            /(^|\/)dist$/.test(path) &&
+            existsSync(join(repoRoot, path.replace(/\/dist$/, ''), 'tsconfig.json'));
+          assert.ok(
+            built || existsSync(join(repoRoot, path)),
+            `${stage.name}: ${line}: ${path} is neither in the repo nor built`,
+          );
+        }
+      }
+    }
+  });
+
   test('copies every workspace package.json before `npm ci`, so the lock file installs them all', () => {
     const copied = new Set(
       (stages.find((stage) => stage.name === 'toolchain')?.instructions ?? [])
