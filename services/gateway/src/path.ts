@@ -14,7 +14,9 @@ export function normalisePath(rawPath: string): string {
   if (!rawPath.startsWith('/')) throw badRequest('the request path must start with /');
   if (ambiguousEncoding.test(rawPath))
     throw badRequest('the request path contains an encoded slash, backslash, dot or percent');
-  if ([...rawPath].some((char) => char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) {
+  if (
+    [...rawPath].some((char) => char === '\\' || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
+  ) {
     throw badRequest('the request path contains a backslash or a control character');
   }
   try {
