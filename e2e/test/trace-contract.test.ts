@@ -422,6 +422,32 @@ describe('the trace contract, end to end', () => {
         });
       }
 
+      test('authenticates with Authorization: Bearer too: authn.bearer_token names the subject', async () => {
+        const response = await getDocument(mesh.urls.gateway, 'doc-2', undefined, {
+          authorization: `Bearer ${tokens.bob}`,
+        });
+        assert.equal(response.status, 200);
+        const tree = await traceOf(response.traceId);
+        assertWholeTrace(tree, response.traceId ?? '', ['gateway', 'identity', 'permission', 'documents']);
+        const { authn } = accessSpans(tree, 'doc-2', 200);
+        const bearer = one(
+          authn.filter((span) => span.attributes['gateway.subject'] !== undefined),
+          'authenticating span',
+        );
+        assert.equal(bearer.name, 'authn.bearer_token');
+        assert.equal(bearer.attributes['gateway.subject'], ids.bob);
+        assertCalledFrom(tree, one(tree.server('identity', 'GET /sessions/whoami'), 'whoami'), bearer);
+      });
+
+      test('a malformed traceparent is ignored: a new root trace, and the request is served', async () => {
+        const response = await getDocument(mesh.urls.gateway, 'doc-1', tokens.alice, {
+          traceparent: '00-not-a-trace-context-01',
+        });
+        assert.equal(response.status, 200);
+        const tree = await traceOf(response.traceId);
+        assertWholeTrace(tree, response.traceId ?? '', ['gateway', 'identity', 'permission', 'documents']);
+      });
+
       test('no span and no log line carries a password, a session token or a cookie; shutdown flushes and exits 0', async () => {
         await Promise.all([...traces.values()]);
         const codes = await Promise.all([...mesh.processes.values()].map((running) => running.stop()));

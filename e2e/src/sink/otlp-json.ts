@@ -136,6 +136,13 @@ export interface FlatSpan {
   statusMessage: string | undefined;
 }
 
+/** OTLP/JSON writes ids as hex; a backend that writes protobuf JSON's base64 instead is read too. */
+function hexId(id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  if (/^[0-9a-f]+$/i.test(id) && (id.length === 32 || id.length === 16)) return id.toLowerCase();
+  return Buffer.from(id, 'base64').toString('hex');
+}
+
 /** Flattens OTLP/JSON into one entry per span, sorted by start time (ties keep their order in the data). */
 export function flattenSpans(data: TracesData): FlatSpan[] {
   const spans: FlatSpan[] = [];
@@ -148,9 +155,9 @@ export function flattenSpans(data: TracesData): FlatSpan[] {
           service,
           resource,
           scope: scopeSpans.scope?.name ?? '',
-          traceId: span.traceId,
-          spanId: span.spanId,
-          parentSpanId: span.parentSpanId ? span.parentSpanId : undefined,
+          traceId: hexId(span.traceId) ?? '',
+          spanId: hexId(span.spanId) ?? '',
+          parentSpanId: hexId(span.parentSpanId),
           name: span.name,
           kind: kindOf(span),
           startNs: BigInt(span.startTimeUnixNano),
