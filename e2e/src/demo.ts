@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const queryUrl = env('TRACE_QUERY_URL', 'http://localhost:16686');
   const uiUrl = env('JAEGER_UI_URL', 'http://localhost:16686');
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const width = Math.min(process.stdout.columns || 120, 160);
+  const width = Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 120, 160);
   const print = (line = '') => process.stdout.write(`${line}\n`);
 
   print(`seeding the demo data (gateway ${urls.gateway}, traces from ${queryUrl})`);

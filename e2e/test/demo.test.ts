@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
+
+const demoScript = join(__dirname, '..', 'src', 'demo.js');
+
+/** Runs `npm run demo`'s script against the mesh; resolves with its exit code and output. */
+async function runDemo(mesh: Mesh): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [demoScript], {
+    env: {
+      ...process.env,
+      GATEWAY_URL: mesh.urls.gateway,
+      IDENTITY_ADMIN_URL: mesh.urls.identityAdmin,
+      PERMISSION_WRITE_URL: mesh.urls.permissionWrite,
+      DOCUMENTS_URL: mesh.urls.documents,
+      TRACE_QUERY_URL: mesh.sink.queryUrl,
+      JAEGER_UI_URL: 'http://jaeger.example:16686',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output };
+}
+
+describe('npm run demo', () => {
+  let mesh: Mesh;
+  let firstAliceId: string | undefined;
+  before(async () => {
+    mesh = await startMesh({ ports: await freeMeshPorts(), dsn: () => 'memory', bcryptCost: 4 });
+  });
+  after(() => mesh?.stop());
+
+  test('prints the four requests with their statuses, trace links and a waterfall of every service each', async () => {
+    const { code, output } = await runDemo(mesh);
+    assert.equal(code, 0, output);
+    firstAliceId = output.match(/alice = (\S+)/)?.[1];
+    const expected: [string, number, string[]][] = [
+      ['alice → GET /documents/doc-1', 200, ['gateway', 'identity', 'permission', 'documents']],
+      ['bob → GET /documents/doc-1', 403, ['gateway', 'identity', 'permission']],
+      ['bob → GET /documents/doc-2', 200, ['gateway', 'identity', 'permission', 'documents']],
+      ['anonymous → GET /documents/doc-1', 401, ['gateway']],
+    ];
+    const sections = output.split(/\n(?=[✔✘] )/).slice(1);
+    assert.equal(sections.length, 4, output);
+    expected.forEach(([request, status, services], index) => {
+      const section = sections[index] ?? '';
+      assert.ok(section.startsWith(`✔ ${request}: ${status}\n`), section);
+      const traceId = section.match(/^ {2}trace ([0-9a-f]{32})$/m)?.[1];
+      assert.ok(traceId, `${request}: prints the trace id`);
+      assert.ok(
+        section.includes(`  http://jaeger.example:16686/trace/${traceId}\n`),
+        `${request}: prints the link`,
+      );
+      assert.match(
+        section,
+        new RegExp(
+          `^trace ${traceId}  \\d+ spans  ${services.length} services \\(${services.join(', ')}\\)`,
+          'm',
+        ),
+      );
+      if (status !== 401)
+        assert.match(section, /^(identity|permission)\s+C\s+.*\|\s+sqlite$/m, `${request}: SQL spans`);
+    });
+    assert.match(output, /all four requests got the expected status/);
+  });
+
+  test('seeds idempotently: a second run finds the same identities and succeeds', async () => {
+    assert.ok(firstAliceId, 'the first run printed alice');
+    const { code, output } = await runDemo(mesh);
+    assert.equal(code, 0, output);
+    assert.equal(output.match(/alice = (\S+)/)?.[1], firstAliceId);
+  });
+});
