@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Resident set size of a live process in MB, from /proc (Linux). */
-function rssMb(pid: number): number | undefined {
+export function rssMb(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = /^VmRSS:\s+(\d+) kB/m.exec(status);

@@ -78,8 +78,13 @@ export async function closeServers(servers: readonly Server[], deadlineMs = 10_0
             resolve();
           }, deadlineMs);
           timer.unref();
+          // A keep-alive connection turns idle when its in-flight request is answered; close it then,
+          // rather than waiting out the keep-alive timeout.
+          const idleSweeper = setInterval(() => server.closeIdleConnections(), 50);
+          idleSweeper.unref();
           server.close(() => {
             clearTimeout(timer);
+            clearInterval(idleSweeper);
             resolve();
           });
           server.closeIdleConnections();
