@@ -1,0 +1,265 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freeMeshPorts, startMesh, type Mesh } from '../mesh';
+import { demoUsers, type DemoUser } from '../demo-data';
+import { login, seedDemo } from '../mesh-client';
+import { repoRoot } from '../service-config';
+import { runLoad, warmThenRun, type LoadOptions, type LoadResult } from './load';
+import { RssSampler } from './rss';
+
+/** One fixed load shape for every scenario, so their ratios compare like with like. */
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 3);
+const loginConnections = 4;
+
+interface ScenarioResult extends LoadResult {
+  scenario: string;
+  peakRssMb: Record<string, number>;
+}
+
+async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, 'line')) as [string];
+  const { listening } = JSON.parse(line) as { listening: number };
+  return { url: `http://127.0.0.1:${listening}/`, child };
+}
+
+const pidsOf = (mesh: Mesh) => () =>
+  new Map(
+    [...mesh.processes].flatMap(([name, running]) =>
+      running.child.pid ? [[name, running.child.pid] as [string, number]] : [],
+    ),
+  );
+
+async function measured(
+  scenario: string,
+  pids: () => ReadonlyMap<string, number>,
+  work: () => Promise<LoadResult>,
+): Promise<ScenarioResult> {
+  process.stdout.write(`  ${scenario} …\n`);
+  const sampler = new RssSampler(pids);
+  sampler.start();
+  const result = await work();
+  return { scenario, ...result, peakRssMb: sampler.stop() };
+}
+
+async function startBenchMesh(
+  tracing: boolean,
+): Promise<{ mesh: Mesh; token: string; ids: Record<DemoUser, string> }> {
+  const mesh = await startMesh({
+    ports: await freeMeshPorts(),
+    dsn: () => 'memory',
+    env: { LOG_LEVEL: 'warn', ...(tracing ? {} : { TRACING_PROVIDER: '' }) },
+  });
+  const ids = await seedDemo(mesh.urls);
+  const { sessionToken } = await login(mesh.urls.gateway, 'alice');
+  return { mesh, token: sessionToken, ids };
+}
+
+/** autocannon's request sequence for one login: create a flow, then submit it. */
+function loginLoad(identityPublic: string): LoadOptions {
+  return {
+    url: identityPublic,
+    connections: loginConnections,
+    durationSeconds,
+    requests: [
+      {
+        method: 'GET',
+        path: '/self-service/login/api',
+        onResponse: (_status, body, context) => {
+          (context as { flow?: string }).flow = (JSON.parse(body) as { id: string }).id;
+        },
+      },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request, context) => ({
+          ...request,
+          path: `/self-service/login?flow=${String((context as { flow?: string }).flow)}`,
+          body: JSON.stringify({
+            method: 'password',
+            identifier: demoUsers.alice.email,
+            password: demoUsers.alice.password,
+          }),
+        }),
+      },
+    ],
+  };
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 1000) / 1000);
+
+function table(results: readonly ScenarioResult[]): string {
+  const rows = results.map((result) => {
+    const peak = Math.max(0, ...Object.values(result.peakRssMb));
+    return `| ${result.scenario} | ${result.requestsPerSecond} | ${result.p50Ms} | ${result.p99Ms} | ${result.non2xx} | ${result.errors - result.non2xx} | ${peak || '-'} |`;
+  });
+  return [
+    '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB (max service) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const results: ScenarioResult[] = [];
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  print(
+    `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up`,
+  );
+
+  const baseline = await startBaseline();
+  results.push(
+    await measured(
+      'baseline',
+      () => new Map([['baseline', baseline.child.pid ?? 0]]),
+      () => warmThenRun({ url: baseline.url, connections, durationSeconds }, warmupSeconds),
+    ),
+  );
+  baseline.child.kill('SIGTERM');
+
+  const off = await startBenchMesh(false);
+  results.push(
+    await measured('access-off', pidsOf(off.mesh), () =>
+      warmThenRun(
+        {
+          url: `${off.mesh.urls.gateway}/documents/doc-1`,
+          connections,
+          durationSeconds,
+          headers: { cookie: `ory_kratos_session=${off.token}` },
+        },
+        warmupSeconds,
+      ),
+    ),
+  );
+  await off.mesh.stop();
+
+  const on = await startBenchMesh(true);
+  const pids = pidsOf(on.mesh);
+  results.push(
+    await measured('access-on', pids, () =>
+      warmThenRun(
+        {
+          url: `${on.mesh.urls.gateway}/documents/doc-1`,
+          connections,
+          durationSeconds,
+          headers: { cookie: `ory_kratos_session=${on.token}` },
+        },
+        warmupSeconds,
+      ),
+    ),
+  );
+  const whoami: LoadOptions = {
+    url: `${on.mesh.urls.identityPublic}/sessions/whoami`,
+    connections,
+    durationSeconds,
+    headers: { 'x-session-token': on.token },
+  };
+  results.push(await measured('whoami', pids, () => warmThenRun(whoami, warmupSeconds)));
+  results.push(
+    await measured('check', pids, () =>
+      warmThenRun(
+        {
+          url: `${on.mesh.urls.permissionRead}/relation-tuples/check`,
+          connections,
+          durationSeconds,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // bob → doc-2 follows the subject set groups:engineering#member: a two-step traversal.
+          body: JSON.stringify({
+            namespace: 'documents',
+            object: 'doc-2',
+            relation: 'view',
+            subject_id: on.ids.bob,
+          }),
+        },
+        warmupSeconds,
+      ),
+    ),
+  );
+  let logins: LoadResult | undefined;
+  results.push(
+    await measured('login-contention', pids, async () => {
+      const [whoamiUnderLogins, loginResult] = await Promise.all([
+        runLoad(whoami),
+        runLoad(loginLoad(on.mesh.urls.identityPublic)),
+      ]);
+      logins = loginResult;
+      return whoamiUnderLogins;
+    }),
+  );
+  await on.mesh.stop();
+
+  const byName = (name: string) => results.find((result) => result.scenario === name) as ScenarioResult;
+  const peakByService: Record<string, number> = {};
+  for (const result of results) {
+    for (const [service, mb] of Object.entries(result.peakRssMb))
+      peakByService[service] = Math.max(peakByService[service] ?? 0, mb);
+  }
+  const ratios = {
+    'access-on / access-off': ratio(
+      byName('access-on').requestsPerSecond,
+      byName('access-off').requestsPerSecond,
+    ),
+    'access-on / baseline': ratio(
+      byName('access-on').requestsPerSecond,
+      byName('baseline').requestsPerSecond,
+    ),
+    'whoami p99 under logins / alone': ratio(byName('login-contention').p99Ms, byName('whoami').p99Ms),
+  };
+  const targets = {
+    'access-on / access-off >= 0.85': ratios['access-on / access-off'] >= 0.85,
+    'access-on / baseline >= 0.10': ratios['access-on / baseline'] >= 0.1,
+    'whoami p99 under logins <= 3x alone': ratios['whoami p99 under logins / alone'] <= 3,
+    'no non-2xx in allowed scenarios': ['access-off', 'access-on', 'whoami', 'check'].every(
+      (name) => byName(name).non2xx === 0 && byName(name).errors === 0,
+    ),
+    'peak RSS <= 150 MB per service': Object.entries(peakByService).every(
+      ([service, mb]) => service === 'baseline' || mb <= 150,
+    ),
+  };
+  const report = {
+    machine: { cpus: availableParallelism(), node: process.version },
+    settings: { connections, durationSeconds, warmupSeconds, loginConnections },
+    scenarios: results,
+    logins: logins && {
+      requestsPerSecond: logins.requestsPerSecond,
+      p50Ms: logins.p50Ms,
+      p99Ms: logins.p99Ms,
+      errors: logins.errors,
+    },
+    peakRssMbByService: peakByService,
+    ratios,
+    targets,
+  };
+  mkdirSync(join(repoRoot, 'bench'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  print('');
+  print(table(results));
+  print('');
+  print(
+    `logins during login-contention: ${logins?.requestsPerSecond ?? 0} req/s (2 requests each), p99 ${logins?.p99Ms ?? 0} ms`,
+  );
+  print(
+    `peak RSS by service (MB): ${Object.entries(peakByService)
+      .map(([service, mb]) => `${service} ${mb}`)
+      .join(', ')}`,
+  );
+  for (const [name, value] of Object.entries(ratios)) print(`${name}: ${value}`);
+  for (const [name, met] of Object.entries(targets)) print(`${met ? 'met   ' : 'MISSED'} ${name}`);
+  print(`\nwritten: bench/results.json`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
