@@ -3,7 +3,7 @@ import { createApp, closeServers, listen } from '@mesh/server';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { GatewayConfig } from './config';
-import { handlerClient, httpAgent, httpsAgent } from './outbound';
+import { httpAgent, httpsAgent } from './outbound';
 import { Authenticator } from './pipeline/authenticate';
 import { Authorizer } from './pipeline/authorize';
 import { RuleRepository } from './rules/repository';
@@ -23,9 +23,9 @@ export async function serve(
 ): Promise<GatewayServers> {
   const repository = new RuleRepository(config, log);
   repository.watch();
-  const client = handlerClient(parseDuration('timeouts.handlers', config.timeouts.handlers));
-  const authenticator = new Authenticator(config, client);
-  const authorizer = new Authorizer(client);
+  const handlerTimeoutMs = parseDuration('timeouts.handlers', config.timeouts.handlers);
+  const authenticator = new Authenticator(config, handlerTimeoutMs);
+  const authorizer = new Authorizer(handlerTimeoutMs);
   const version = packageVersion(__dirname);
 
   const proxyApp = createApp({ log, version, parseJson: false }, (app) =>

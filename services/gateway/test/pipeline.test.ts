@@ -150,8 +150,8 @@ describe('the gateway pipeline against stub dependencies', () => {
     it(`fails closed with ${status} when ${name}; nothing reaches the upstream`, async () => {
       arrange();
       const response = await get();
-      assert.equal(response.status, status);
-      const body = (await response.json()) as { error: { code: number } };
+      const body = (await response.json()) as { error: { code: number; reason?: string } };
+      assert.equal(response.status, status, JSON.stringify(body.error));
       assert.equal(body.error.code, status);
       assert.equal(upstream.requests.length, 0);
     });

@@ -1,9 +1,9 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AxiosInstance } from 'axios';
 import type { GatewayConfig, SessionCheckConfig } from '../config';
+import { callHandler } from '../outbound';
 import type { CompiledAuthenticator } from '../rules/compiled-rule';
-import { dependencyFailure, unauthorizedRequest } from './failures';
+import { dependencyFailure, isCallFailure, unauthorizedRequest } from './failures';
 
 const tracer = trace.getTracer('gateway');
 
@@ -42,9 +42,12 @@ function valueAt(value: unknown, path: string): unknown {
 }
 
 export class Authenticator {
+  /** check_session_url strings parsed once: the handful of URLs the rules name. */
+  private readonly parsedUrls = new Map<string, URL>();
+
   constructor(
     private readonly config: GatewayConfig,
-    private readonly client: AxiosInstance,
+    private readonly timeoutMs: number,
   ) {}
 
   /** Runs the rule's authenticators in order, each under an `authn.<handler>` span. */
@@ -126,15 +129,27 @@ export class Authenticator {
     credentials: Record<string, string>,
     path: string,
   ): Promise<Authenticated> {
-    const url = new URL(settings.check_session_url);
     // Oathkeeper's rule: the request path replaces check_session_url's path unless preserve_path is set.
-    if (!settings.preserve_path) url.pathname = path;
+    let url = this.parsedUrls.get(settings.check_session_url);
+    if (!url) {
+      url = new URL(settings.check_session_url);
+      this.parsedUrls.set(settings.check_session_url, url);
+    }
+    if (!settings.preserve_path) {
+      url = new URL(url);
+      url.pathname = path;
+    }
     let response;
     try {
-      response = await this.client.get<string>(url.toString(), {
-        headers: { accept: 'application/json', ...credentials },
-      });
+      response = await callHandler(
+        'GET',
+        url,
+        { accept: 'application/json', ...credentials },
+        undefined,
+        this.timeoutMs,
+      );
     } catch (error) {
+      if (!isCallFailure(error)) throw error;
       throw dependencyFailure('the session check', error);
     }
     if (response.status === 401 || response.status === 403)
@@ -143,7 +158,7 @@ export class Authenticator {
       throw dependencyFailure('the session check', new Error(`status ${response.status}`));
     let session: unknown;
     try {
-      session = JSON.parse(response.data);
+      session = JSON.parse(response.body);
     } catch {
       throw dependencyFailure('the session check', new Error('not JSON'));
     }

@@ -1,13 +1,13 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { AxiosInstance } from 'axios';
+import { callHandler } from '../outbound';
 import type { CompiledAuthorizer } from '../rules/compiled-rule';
 import type { TemplateContext } from '../rules/templates';
-import { dependencyFailure, forbiddenRequest } from './failures';
+import { dependencyFailure, isCallFailure, forbiddenRequest } from './failures';
 
 const tracer = trace.getTracer('gateway');
 
 export class Authorizer {
-  constructor(private readonly client: AxiosInstance) {}
+  constructor(private readonly timeoutMs: number) {}
 
   /** Runs the rule's authorizer under `authz.<handler>`; a deny throws 403, an unusable answer 502/503. */
   authorize(authorizer: CompiledAuthorizer, context: TemplateContext): Promise<void> {
@@ -39,11 +39,16 @@ export class Authorizer {
         let status: number;
         try {
           status = (
-            await this.client.post(authorizer.remote ?? '', payload, {
-              headers: { 'content-type': 'application/json', ...authorizer.headers },
-            })
+            await callHandler(
+              'POST',
+              authorizer.remote as URL,
+              { 'content-type': 'application/json', ...authorizer.headers },
+              payload,
+              this.timeoutMs,
+            )
           ).status;
         } catch (error) {
+          if (!isCallFailure(error)) throw error;
           throw dependencyFailure('the remote authorizer', error);
         }
         if (status === 200) return true;

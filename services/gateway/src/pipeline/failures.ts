@@ -1,5 +1,10 @@
 import { HttpError } from '@mesh/server';
 
+/** A failed call (refused, reset, timed out …) as opposed to a bug in the gateway, which must not pass as one. */
+export function isCallFailure(error: unknown): boolean {
+  return typeof (error as { code?: unknown }).code === 'string';
+}
+
 /** A dependency (identity, permission, upstream) that could not give a usable answer: fail closed. */
 export function dependencyFailure(what: string, error: unknown): HttpError {
   const code = (error as { code?: string }).code;

@@ -14,7 +14,7 @@ export interface CompiledAuthenticator {
 
 export interface CompiledAuthorizer {
   handler: AuthorizerName;
-  remote?: string;
+  remote?: URL;
   payload?: Template;
   headers?: Record<string, string>;
 }
@@ -89,7 +89,7 @@ export function compileRule(
     const payload = compileTemplate(String(merged.payload ?? ''), rule.id, jsonEscape);
     authorizer = {
       handler: 'remote_json',
-      remote,
+      remote: new URL(remote),
       payload,
       headers: stringRecord(rule.authorizer.config?.headers, `rule ${rule.id}: remote_json headers`),
     };

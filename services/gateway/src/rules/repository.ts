@@ -55,7 +55,8 @@ export class RuleRepository {
     private readonly config: GatewayConfig,
     private readonly log: Logger,
   ) {
-    this.current = loadRules(config);
+    this.current = [];
+    this.install(loadRules(config));
     this.files = config.access_rules.repositories.map((repository) => fileURLToPath(repository));
     log.info({ rules: this.current.map((rule) => rule.id) }, 'access rules loaded');
   }
@@ -65,13 +66,20 @@ export class RuleRepository {
   }
 
   /** Every header some rule's mutators set: stripped from every client request, whichever rule matches. */
-  get mutatedHeaders(): string[] {
-    return [...new Set(this.current.flatMap((rule) => rule.mutatedHeaders))];
+  get mutatedHeaders(): readonly string[] {
+    return this.forbiddenHeaders;
+  }
+
+  private forbiddenHeaders: readonly string[] = [];
+
+  private install(rules: CompiledRule[]): void {
+    this.current = rules;
+    this.forbiddenHeaders = [...new Set(rules.flatMap((rule) => rule.mutatedHeaders))];
   }
 
   reload(): void {
     try {
-      this.current = loadRules(this.config);
+      this.install(loadRules(this.config));
       this.log.info({ rules: this.current.map((rule) => rule.id) }, 'access rules reloaded');
     } catch (error) {
       this.log.error(
