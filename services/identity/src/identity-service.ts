@@ -27,6 +27,18 @@ function checkPasswordPolicy(password: string): void {
   }
 }
 
+function unexpired(flow: FlowRecord): FlowRecord {
+  if (new Date(flow.expires_at) <= new Date()) {
+    throw new HttpError(
+      410,
+      `The ${flow.type} flow has expired, start a new one`,
+      'self-service flow expired',
+      'self_service_flow_expired',
+    );
+  }
+  return flow;
+}
+
 /** The identity service's behaviour, independent of HTTP routing. */
 export class IdentityService {
   private readonly sessionLifespanMs: number;
@@ -59,26 +71,19 @@ export class IdentityService {
     return this.store.createFlow(type, requestUrl, this.flowLifespanMs[type]);
   }
 
-  /** A flow that exists and has not expired; Kratos answers 410 for an expired one. */
+  /** A flow to submit to: unknown is malformed input (400), expired is Kratos's 410. */
   async activeFlow(id: string, type: FlowRecord['type']): Promise<FlowRecord> {
     const flow = await this.store.findFlow(id, type);
     if (!flow)
       throw badRequest(`the ${type} flow ${id} does not exist`, `The ${type} flow could not be found`);
-    if (new Date(flow.expires_at) <= new Date()) {
-      throw new HttpError(
-        410,
-        `The ${type} flow has expired, start a new one`,
-        'self-service flow expired',
-        'self_service_flow_expired',
-      );
-    }
-    return flow;
+    return unexpired(flow);
   }
 
+  /** A flow lookup, as Kratos answers it: unknown is 404, expired is 410. */
   async findFlow(id: string, type: FlowRecord['type']): Promise<FlowRecord> {
     const flow = await this.store.findFlow(id, type);
     if (!flow) throw notFound(`the ${type} flow ${id} does not exist`);
-    return flow;
+    return unexpired(flow);
   }
 
   async register(email: string, password: string): Promise<IssuedSession> {

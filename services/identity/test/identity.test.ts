@@ -450,7 +450,7 @@ for (const variant of variants) {
 }
 
 describe('identity lifespans', () => {
-  it('an expired session gives 401 and an expired flow gives 410', async () => {
+  it('an expired session gives 401 and an expired flow gives 410 on lookup and on submit', async () => {
     const identity = await startIdentity('memory', [
       'session.lifespan=1ms',
       'selfservice.flows.login.lifespan=1ms',
@@ -464,6 +464,7 @@ describe('identity lifespans', () => {
         },
       });
       const { data: flow } = await identity.frontend.createNativeLoginFlow();
+      assert.equal(await statusOf(identity.frontend.getLoginFlow({ id: flow.id })), 410);
       const response = await fetch(`${identity.publicUrl}/self-service/login?flow=${flow.id}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -37,7 +37,7 @@ describe('login at the default bcrypt cost', () => {
         last = now;
       }, 10);
       const latencies: number[] = [];
-      for (let index = 0; index < 12; index += 1) {
+      for (let index = 0; index < 20; index += 1) {
         const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as { id: string };
         const started = performance.now();
         const response = await fetch(`${publicUrl}/self-service/login?flow=${flow.id}`, {
