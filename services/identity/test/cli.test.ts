@@ -73,7 +73,8 @@ describe('identity CLI', () => {
     });
   }
 
-  it('serve -c file.yml with env overrides answers on both ports, then stops cleanly on SIGTERM', async () => {
+  it('serve -c file.yml with env overrides serves a login on both ports, logs no secret, stops cleanly on SIGTERM', async () => {
+    const json = { 'content-type': 'application/json' };
     const [publicPort, adminPort, fileAdminPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const configFile = join(directory, 'identity.yml');
     writeFileSync(
@@ -84,7 +85,7 @@ describe('identity CLI', () => {
         `  public: { port: ${publicPort}, host: 127.0.0.1 }`,
         `  admin: { port: ${fileAdminPort}, host: 127.0.0.1 }`,
         'hashers: { bcrypt: { cost: 4 } }',
-        'log: { level: warn }',
+        'log: { level: debug }',
         '',
       ].join('\n'),
     );
@@ -97,12 +98,38 @@ describe('identity CLI', () => {
     try {
       const ready = await fetch(`http://127.0.0.1:${publicPort}/health/ready`);
       assert.equal(ready.status, 200);
+      const publicUrl = `http://127.0.0.1:${publicPort}`;
+      const password = 'cli-secret-password';
       const created = await fetch(`http://127.0.0.1:${adminPort}/admin/identities`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ traits: { email: 'cli@example.com' } }),
+        headers: json,
+        body: JSON.stringify({
+          traits: { email: 'cli@example.com' },
+          credentials: { password: { config: { password } } },
+        }),
       });
       assert.equal(created.status, 201);
+      const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as { id: string };
+      const login = await fetch(`${publicUrl}/self-service/login?flow=${flow.id}`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ method: 'password', identifier: 'cli@example.com', password }),
+      });
+      assert.equal(login.status, 200);
+      const { session_token: token } = (await login.json()) as { session_token: string };
+      const whoami = await fetch(`${publicUrl}/sessions/whoami`, {
+        headers: { cookie: `ory_kratos_session=${token}`, authorization: `Bearer ${token}` },
+      });
+      assert.equal(whoami.status, 200);
+      const stranger = await fetch(`${publicUrl}/sessions/whoami`, {
+        headers: { 'x-session-token': 'ory_st_forged-token' },
+      });
+      assert.equal(stranger.status, 401);
+      assert.ok(identity.lines.length > 0, 'the service logs at debug level');
+      const log = identity.lines.join('\n');
+      for (const secret of [password, token, 'ory_st_forged-token']) {
+        assert.ok(!log.includes(secret), 'no password or session token in the log');
+      }
     } finally {
       assert.equal(await identity.stop(), 0);
     }
