@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 describe('login at the default bcrypt cost', () => {
-  it('keeps the event loop free: a 10 ms timer keeps firing during logins (latency reported)', async (t) => {
+  it('keeps the event loop free: a 10 ms timer keeps firing during 20 logins (latency reported)', async (t) => {
     const [{ loadConfig }, { identitySchema }, { serve }, { portOf }, { createLogger }] = await Promise.all([
       import('@mesh/config'),
       import('../src/config'),
@@ -29,15 +29,7 @@ describe('login at the default bcrypt cost', () => {
           credentials: { password: { config: { password: 'latency-pass' } } },
         }),
       });
-      let maxGapMs = 0;
-      let last = performance.now();
-      const timer = setInterval(() => {
-        const now = performance.now();
-        maxGapMs = Math.max(maxGapMs, now - last);
-        last = now;
-      }, 10);
-      const latencies: number[] = [];
-      for (let index = 0; index < 20; index += 1) {
+      const timedLogin = async () => {
         const flow = (await (await fetch(`${publicUrl}/self-service/login/api`)).json()) as { id: string };
         const started = performance.now();
         const response = await fetch(`${publicUrl}/self-service/login?flow=${flow.id}`, {
@@ -50,8 +42,19 @@ describe('login at the default bcrypt cost', () => {
           }),
         });
         assert.equal(response.status, 200);
-        latencies.push(performance.now() - started);
-      }
+        return performance.now() - started;
+      };
+      // One untimed login first: the worker pool's first task loads bcryptjs, which is not a login's cost.
+      await timedLogin();
+      let maxGapMs = 0;
+      let last = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGapMs = Math.max(maxGapMs, now - last);
+        last = now;
+      }, 10);
+      const latencies: number[] = [];
+      for (let index = 0; index < 20; index += 1) latencies.push(await timedLogin());
       clearInterval(timer);
       latencies.sort((a, b) => a - b);
       const median = latencies[Math.floor(latencies.length / 2)] ?? 0;
@@ -60,7 +63,12 @@ describe('login at the default bcrypt cost', () => {
       );
       t.diagnostic(`longest event-loop gap during logins: ${maxGapMs.toFixed(1)} ms`);
       assert.ok(median > 20, 'cost 10 is real work');
-      assert.ok(maxGapMs < 100, `the event loop stalled for ${maxGapMs.toFixed(1)} ms`);
+      // A comparison on the event loop would stall it for nearly the whole login (about 70 ms of an 80 ms
+      // login here); off the loop, the timer's longest gap stays well under half a login.
+      assert.ok(
+        maxGapMs < median / 2,
+        `the event loop stalled for ${maxGapMs.toFixed(1)} ms of a ${median.toFixed(1)} ms login`,
+      );
     } finally {
       await servers.stop();
     }
