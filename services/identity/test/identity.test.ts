@@ -239,6 +239,9 @@ for (const variant of variants) {
         const { data: flow } = await identity.frontend.createNativeLoginFlow();
         const { data: registration } = await identity.frontend.createNativeRegistrationFlow();
         const json = { 'content-type': 'application/json' };
+        await identity.admin.createIdentity({
+          createIdentityBody: { schema_id: 'default', traits: { email: 'taken@example.com' } },
+        });
         const cases: {
           name: string;
           url: string;
@@ -316,6 +319,22 @@ for (const variant of variants) {
             url: `/self-service/registration?flow=${registration.id}`,
             method: 'POST',
             body: '{"method":"password","password":"short","traits":{"email":"y@example.com"}}',
+            headers: json,
+            status: 400,
+          },
+          {
+            name: 'duplicate email in another case',
+            url: `/self-service/registration?flow=${registration.id}`,
+            method: 'POST',
+            body: '{"method":"password","password":"long-enough","traits":{"email":"Taken@Example.com"}}',
+            headers: json,
+            status: 409,
+          },
+          {
+            name: 'missing traits',
+            url: `/self-service/registration?flow=${registration.id}`,
+            method: 'POST',
+            body: '{"method":"password","password":"long-enough"}',
             headers: json,
             status: 400,
           },
