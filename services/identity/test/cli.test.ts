@@ -137,4 +137,68 @@ describe('identity CLI', () => {
     assert.equal(migrate.status, 0, migrate.stderr);
     assert.match(migrate.stdout, /up to date/, 'serve applied the migrations already');
   });
+
+  const sharedDatabases = [
+    {
+      name: 'one SQLite file',
+      skip: false as string | false,
+      open: async () => ({
+        dsn: `sqlite://${join(directory, 'twins.sqlite')}`,
+        drop: async () => undefined,
+      }),
+    },
+    {
+      name: 'one PostgreSQL schema',
+      skip: process.env.TEST_POSTGRES_DSN ? false : 'TEST_POSTGRES_DSN is not set',
+      open: async () => {
+        const { createIsolatedSchema } = await import('@mesh/sql');
+        return createIsolatedSchema(process.env.TEST_POSTGRES_DSN ?? '', 'identity');
+      },
+    },
+  ];
+  for (const database of sharedDatabases) {
+    it(
+      `two instances starting at once on ${database.name} both migrate, serve and share data`,
+      { skip: database.skip },
+      async () => {
+        const { dsn, drop } = await database.open();
+        const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+        const started = await Promise.allSettled(
+          [0, 1].map((index) =>
+            startService('identity', {
+              env: {
+                PATH: process.env.PATH ?? '',
+                DSN: dsn,
+                SERVE_PUBLIC_PORT: String(ports[index * 2]),
+                SERVE_ADMIN_PORT: String(ports[index * 2 + 1]),
+                HASHERS_BCRYPT_COST: '4',
+                LOG_LEVEL: 'warn',
+              },
+              readyUrl: `http://127.0.0.1:${ports[index * 2 + 1]}/health/ready`,
+            }),
+          ),
+        );
+        const twins = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        try {
+          assert.deepEqual(
+            started.map((result) => (result.status === 'rejected' ? String(result.reason) : 'ready')),
+            ['ready', 'ready'],
+          );
+          const json = { 'content-type': 'application/json' };
+          const created = await fetch(`http://127.0.0.1:${ports[1]}/admin/identities`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ traits: { email: 'twin@example.com' } }),
+          });
+          assert.equal(created.status, 201);
+          const { id } = (await created.json()) as { id: string };
+          const seen = await fetch(`http://127.0.0.1:${ports[3]}/admin/identities/${id}`);
+          assert.equal(seen.status, 200, 'the second instance reads what the first wrote');
+        } finally {
+          await Promise.all(twins.map((twin) => twin.stop()));
+          await drop();
+        }
+      },
+    );
+  }
 });
