@@ -1,55 +1,15 @@
-import { join } from 'node:path';
-import { Root, type Type } from 'protobufjs';
+import { decodeOtlpProtobuf, emptyExportResponse } from '@mesh/testkit';
 import type { TracesData } from './otlp-json';
-
-/** The OTLP .proto subset under e2e/proto (from e2e/dist/src/sink). */
-const protoDir = join(__dirname, '..', '..', '..', 'proto');
-
-function loadTypes(): { request: Type; response: Type } {
-  const root = new Root();
-  root.resolvePath = (_origin, target) => join(protoDir, target);
-  root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto', { keepCase: false });
-  return {
-    request: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
-    response: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
-  };
-}
-
-const types = loadTypes();
-const idFields = new Set(['traceId', 'spanId', 'parentSpanId']);
-
-/** protobufjs renders bytes as base64; OTLP/JSON writes trace and span ids as lowercase hex. */
-function withHexIds(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withHexIds);
-  if (value === null || typeof value !== 'object') return value;
-  const result: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    result[key] =
-      idFields.has(key) && typeof field === 'string'
-        ? Buffer.from(field, 'base64').toString('hex')
-        : withHexIds(field);
-  }
-  return result;
-}
 
 /** Thrown for a body that is not a valid OTLP export request: the receiver answers 400. */
 export class InvalidExportError extends Error {}
 
 export function decodeProtobufExport(body: Uint8Array): TracesData {
-  let message;
   try {
-    message = types.request.decode(body);
+    return decodeOtlpProtobuf(body) as TracesData;
   } catch (error) {
     throw new InvalidExportError(`invalid protobuf: ${(error as Error).message}`);
   }
-  const object = types.request.toObject(message, {
-    longs: String,
-    bytes: String,
-    enums: Number,
-    defaults: false,
-    arrays: true,
-  });
-  return withHexIds(object) as TracesData;
 }
 
 export function decodeJsonExport(body: Buffer): TracesData {
@@ -87,4 +47,4 @@ function lowercaseIds(data: TracesData): TracesData {
 }
 
 /** The encoded empty ExportTraceServiceResponse (full success). */
-export const emptyProtobufResponse = (): Uint8Array => types.response.encode({}).finish();
+export const emptyProtobufResponse = emptyExportResponse;
