@@ -11,7 +11,7 @@ export async function migrateCommand(
     onIdleError: (error) => process.stderr.write(`${service}: database connection lost: ${error.message}\n`),
   });
   try {
-    const applied = await migrate(db, migrations);
+    const applied = await migrate(db, migrations, service);
     process.stdout.write(
       applied.length > 0
         ? `${service}: applied migrations ${applied.join(', ')}\n`

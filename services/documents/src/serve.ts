@@ -20,7 +20,7 @@ export async function serve(
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
   });
-  const applied = await migrate(db, documentsMigrations);
+  const applied = await migrate(db, documentsMigrations, 'documents');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const store = new DocumentStore(db);
   const app = createApp({ log, version: packageVersion(__dirname), checkReady: () => db.ping() }, (routes) =>

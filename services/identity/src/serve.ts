@@ -25,7 +25,7 @@ export async function serve(
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
   });
-  const applied = await migrate(db, identityMigrations);
+  const applied = await migrate(db, identityMigrations, 'identity');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const hasher = createBcryptHasher({ cost: config.hashers.bcrypt.cost });
   const decoyHash = await hasher.generate(randomBytes(24).toString('base64'));

@@ -24,7 +24,7 @@ export async function serve(
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
   });
-  const applied = await migrate(db, permissionMigrations);
+  const applied = await migrate(db, permissionMigrations, 'permission');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const namespaces = config.namespaces.map((namespace) => namespace.name);
   const store = new TupleStore(db);
