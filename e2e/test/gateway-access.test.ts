@@ -204,3 +204,28 @@ describe('the gateway with the real services', () => {
     });
   }
 });
+
+describe('the gateway and an expiring session', () => {
+  it('a session past session.lifespan gets 401 through the gateway', async () => {
+    const mesh = await startMesh({
+      ports: await freeMeshPorts(),
+      dsn: () => 'memory',
+      bcryptCost: 4,
+      serviceEnv: { identity: { SESSION_LIFESPAN: '2s' } },
+    });
+    try {
+      await seedDemo(mesh.urls);
+      const { sessionToken } = await login(mesh.urls.gateway, 'alice');
+      assert.equal((await getDocument(mesh.urls.gateway, 'doc-1', sessionToken)).status, 200);
+      await waitFor(
+        async () =>
+          (await getDocument(mesh.urls.gateway, 'doc-1', sessionToken)).status === 401 ? true : undefined,
+        'the session to expire',
+        6_000,
+        200,
+      );
+    } finally {
+      await mesh.stop();
+    }
+  });
+});

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +25,25 @@ interface Stub {
   url: string;
   behaviour: Behaviour;
   requests: IncomingHttpHeaders[];
+  /** Method, path and body of each request, in arrival order. */
+  received: { method: string; url: string; body: string }[];
   server: Server;
 }
 
 async function stub(initial: Behaviour): Promise<Stub> {
-  const state: Stub = { url: '', behaviour: initial, requests: [], server: createServer() };
+  const state: Stub = { url: '', behaviour: initial, requests: [], received: [], server: createServer() };
   state.server.on('request', (request, response) => {
     state.requests.push(request.headers);
-    request.resume();
-    request.on('end', () => state.behaviour(response));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      state.received.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      state.behaviour(response);
+    });
   });
   await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
@@ -93,6 +109,14 @@ describe('the gateway pipeline against stub dependencies', () => {
           mutators: [{ handler: 'header', config: { headers: { 'X-User': '{{ print .Subject }}' } } }],
           upstream: { url: upstream.url },
         },
+        {
+          id: 'api',
+          match: { url: 'http://<[^/]+>/api/<.*>', methods: ['POST'] },
+          authenticators: [{ handler: 'anonymous' }],
+          authorizer: { handler: 'allow' },
+          mutators: [{ handler: 'noop' }],
+          upstream: { url: `${upstream.url}/base`, strip_path: '/api', preserve_host: true },
+        },
       ]),
     );
     const [{ loadConfig }, { gatewaySchema }, { serve }, { portOf }, { createLogger }] = await Promise.all([
@@ -130,6 +154,7 @@ describe('the gateway pipeline against stub dependencies', () => {
     identity.requests.length = 0;
     permission.requests.length = 0;
     upstream.requests.length = 0;
+    upstream.received.length = 0;
   });
 
   const get = (headers: Record<string, string> = { cookie: 'ory_kratos_session=token-1' }) =>
@@ -192,5 +217,46 @@ describe('the gateway pipeline against stub dependencies', () => {
       !JSON.stringify(spans.map((span) => span.attributes)).includes('token-1'),
       'no session token in any span',
     );
+  });
+
+  it('proxies: streams the body, strip_path, preserve_host, X-Forwarded-*, no hop-by-hop headers, query kept', async () => {
+    const chunks = ['{"part":1,', '"part2":"', 'x'.repeat(200_000), '"}'];
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${gatewayUrl}/api/items/7?q=1`, {
+        method: 'POST',
+        headers: {
+          host: 'public.example:8080',
+          connection: 'keep-alive, x-hop',
+          'x-hop': 'secret-hop',
+          'keep-alive': 'timeout=5',
+          te: 'trailers',
+          'x-forwarded-for': '203.0.113.9',
+          'content-type': 'application/json',
+        },
+      });
+      request.on('response', (answer) => {
+        answer.resume();
+        answer.on('end', () => resolve(answer.statusCode ?? 0));
+      });
+      request.on('error', reject);
+      // Written in pieces (chunked): the gateway passes them on as they come.
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
+    });
+    assert.equal(status, 200);
+    const [received] = upstream.received;
+    const headers = upstream.requests[0] ?? {};
+    assert.equal(received?.method, 'POST');
+    assert.equal(
+      received?.url,
+      '/base/items/7?q=1',
+      'strip_path removed /api, the upstream base path was kept',
+    );
+    assert.equal(received?.body, chunks.join(''), 'the body arrived whole');
+    assert.equal(headers.host, 'public.example:8080', 'preserve_host');
+    assert.equal(headers['x-forwarded-host'], 'public.example:8080');
+    assert.equal(headers['x-forwarded-proto'], 'http');
+    assert.match(String(headers['x-forwarded-for']), /^203\.0\.113\.9, (::ffff:)?127\.0\.0\.1$/);
+    for (const hop of ['x-hop', 'keep-alive', 'te']) assert.equal(headers[hop], undefined, `${hop} dropped`);
   });
 });
