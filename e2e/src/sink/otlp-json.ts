@@ -1,78 +1,27 @@
-/**
- * OTLP/JSON, as the OTLP/HTTP spec and Jaeger v2's `GET /api/v3/traces/{id}` write it: camelCase keys,
- * lowercase hex trace and span ids, nanosecond timestamps as decimal strings.
- */
-export interface AnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: string | number;
-  doubleValue?: number;
-  arrayValue?: { values?: AnyValue[] };
-  kvlistValue?: { values?: KeyValue[] };
-  bytesValue?: string;
-}
+import type {
+  OtlpAnyValue,
+  OtlpKeyValue,
+  OtlpSpanEvent,
+  OtlpSpanLink,
+  OtlpSpan,
+  OtlpInstrumentationScope,
+  OtlpScopeSpans,
+  OtlpResource,
+  OtlpResourceSpans,
+  OtlpTraces,
+} from '@mesh/testkit';
 
-export interface KeyValue {
-  key: string;
-  value?: AnyValue;
-}
-
-export interface SpanEvent {
-  timeUnixNano?: string;
-  name: string;
-  attributes?: KeyValue[];
-}
-
-export interface SpanLink {
-  traceId: string;
-  spanId: string;
-  traceState?: string;
-  attributes?: KeyValue[];
-}
-
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  traceState?: string;
-  flags?: number;
-  name: string;
-  /** 1 internal, 2 server, 3 client, 4 producer, 5 consumer (Jaeger may also write the enum name). */
-  kind?: number | string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes?: KeyValue[];
-  events?: SpanEvent[];
-  links?: SpanLink[];
-  /** code 0 unset, 1 ok, 2 error (or the enum name). */
-  status?: { code?: number | string; message?: string };
-}
-
-export interface InstrumentationScope {
-  name?: string;
-  version?: string;
-  attributes?: KeyValue[];
-}
-
-export interface ScopeSpans {
-  scope?: InstrumentationScope;
-  spans?: Span[];
-  schemaUrl?: string;
-}
-
-export interface Resource {
-  attributes?: KeyValue[];
-}
-
-export interface ResourceSpans {
-  resource?: Resource;
-  scopeSpans?: ScopeSpans[];
-  schemaUrl?: string;
-}
-
-export interface TracesData {
-  resourceSpans?: ResourceSpans[];
-}
+/** OTLP/JSON, as the OTLP/HTTP spec and Jaeger v2's `GET /api/v3/traces/{id}` write it (defined once, in libs/testkit). */
+export type AnyValue = OtlpAnyValue;
+export type KeyValue = OtlpKeyValue;
+export type SpanEvent = OtlpSpanEvent;
+export type SpanLink = OtlpSpanLink;
+export type Span = OtlpSpan;
+export type InstrumentationScope = OtlpInstrumentationScope;
+export type ScopeSpans = OtlpScopeSpans;
+export type Resource = OtlpResource;
+export type ResourceSpans = OtlpResourceSpans;
+export type TracesData = OtlpTraces;
 
 /** The body of Jaeger v2's `GET /api/v3/traces/{trace_id}`. */
 export interface TraceQueryResponse {

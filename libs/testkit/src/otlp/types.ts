@@ -1,4 +1,7 @@
-/** OTLP/JSON as the OTLP spec and Jaeger v2's `/api/v3/traces/{id}` write it: camelCase, hex ids, string nanos. */
+/**
+ * OTLP/JSON, as the OTLP/HTTP spec and Jaeger v2's `GET /api/v3/traces/{id}` write it: camelCase keys,
+ * lowercase hex trace and span ids, nanosecond timestamps as decimal strings.
+ */
 export interface OtlpAnyValue {
   stringValue?: string;
   boolValue?: boolean;
@@ -14,6 +17,19 @@ export interface OtlpKeyValue {
   value?: OtlpAnyValue;
 }
 
+export interface OtlpSpanEvent {
+  timeUnixNano?: string;
+  name: string;
+  attributes?: OtlpKeyValue[];
+}
+
+export interface OtlpSpanLink {
+  traceId: string;
+  spanId: string;
+  traceState?: string;
+  attributes?: OtlpKeyValue[];
+}
+
 export interface OtlpSpan {
   traceId: string;
   spanId: string;
@@ -21,30 +37,39 @@ export interface OtlpSpan {
   traceState?: string;
   flags?: number;
   name: string;
-  /** 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
-  kind?: number;
+  /** 1 internal, 2 server, 3 client, 4 producer, 5 consumer (Jaeger may also write the enum name). */
+  kind?: number | string;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes?: OtlpKeyValue[];
-  events?: { timeUnixNano: string; name: string; attributes?: OtlpKeyValue[] }[];
-  links?: { traceId: string; spanId: string; attributes?: OtlpKeyValue[] }[];
-  /** code 0 unset, 1 ok, 2 error. */
-  status?: { code?: number; message?: string };
+  events?: OtlpSpanEvent[];
+  links?: OtlpSpanLink[];
+  /** code 0 unset, 1 ok, 2 error (or the enum name). */
+  status?: { code?: number | string; message?: string };
+}
+
+export interface OtlpInstrumentationScope {
+  name?: string;
+  version?: string;
+  attributes?: OtlpKeyValue[];
 }
 
 export interface OtlpScopeSpans {
-  scope?: { name?: string; version?: string };
+  scope?: OtlpInstrumentationScope;
   spans?: OtlpSpan[];
+  schemaUrl?: string;
+}
+
+export interface OtlpResource {
+  attributes?: OtlpKeyValue[];
 }
 
 export interface OtlpResourceSpans {
-  resource?: { attributes?: OtlpKeyValue[] };
+  resource?: OtlpResource;
   scopeSpans?: OtlpScopeSpans[];
+  schemaUrl?: string;
 }
 
 export interface OtlpTraces {
   resourceSpans?: OtlpResourceSpans[];
 }
-
-export const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
-export const STATUS_CODE_ERROR = 2;
