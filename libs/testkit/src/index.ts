@@ -25,3 +25,4 @@ export {
   type RecorderAnswer,
 } from './receivers/http-recorder';
 export { startOtlpHttpReceiver, type OtlpHttpReceiver } from './receivers/otlp-http';
+export { sdkStatusOf } from './sdk-status';
