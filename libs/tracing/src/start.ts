@@ -1,14 +1,16 @@
 import { diag, DiagLogLevel, type TextMapPropagator } from '@opentelemetry/api';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
   resolveTracing,
@@ -57,16 +59,9 @@ export interface StartTracingOptions {
   exporter?: SpanExporter;
 }
 
-/**
- * The OpenTelemetry defaults this mesh relies on, unless the user set them: the stable HTTP and database
- * semantic conventions, only the instrumentations of the trace contract (fs, dns and net are noise), and
- * traces only — NodeSDK would otherwise also push metrics and logs over OTLP to localhost:4318.
- */
+/** The stable HTTP and database semantic conventions, unless the user chose otherwise. */
 function applyOtelEnvDefaults(env: NodeJS.ProcessEnv): void {
   env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http,database';
-  env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,express,pg';
-  env.OTEL_METRICS_EXPORTER ??= 'none';
-  env.OTEL_LOGS_EXPORTER ??= 'none';
 }
 
 function samplerFor(
@@ -161,30 +156,27 @@ export function startTracing(
   const resource = detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes(ownAttributes));
 
   const processor = new BatchSpanProcessor(new WarnOnceExporter(exporter, log, target), batchLimits);
-  const sdk = new NodeSDK({
-    resource,
-    autoDetectResources: false,
-    sampler,
-    textMapPropagator: createPropagator(extraPropagators),
-    spanProcessors: [processor],
+  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
+  provider.register({ propagator: createPropagator(extraPropagators) });
+  // Only the instrumentations of the trace contract are loaded: the auto-instrumentation bundle and NodeSDK
+  // would load some forty instrumentations and the metrics and logs SDKs, 16 MB per service for nothing.
+  const unregisterInstrumentations = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
-      getNodeAutoInstrumentations({
-        '@opentelemetry/instrumentation-http': httpInstrumentationConfig(),
-        // The express layers are not spans (the contract puts SQL spans right under the server span);
-        // the instrumentation still names the server span after the matched route.
-        '@opentelemetry/instrumentation-express': {
-          ignoreLayersType: [
-            ExpressLayerType.MIDDLEWARE,
-            ExpressLayerType.ROUTER,
-            ExpressLayerType.REQUEST_HANDLER,
-          ],
-        },
-        '@opentelemetry/instrumentation-pg': pgInstrumentationConfig(),
+      new HttpInstrumentation(httpInstrumentationConfig()),
+      // The express layers are not spans (the contract puts SQL spans right under the server span);
+      // the instrumentation still names the server span after the matched route.
+      new ExpressInstrumentation({
+        ignoreLayersType: [
+          ExpressLayerType.MIDDLEWARE,
+          ExpressLayerType.ROUTER,
+          ExpressLayerType.REQUEST_HANDLER,
+        ],
       }),
+      new PgInstrumentation(pgInstrumentationConfig()),
       new BetterSqlite3Instrumentation(),
     ],
   });
-  sdk.start();
   log.info({ provider: resolved.provider, target, service_name: resolved.serviceName }, 'tracing started');
 
   return {
@@ -195,7 +187,8 @@ export function startTracing(
     },
     shutdown: async (deadlineMs = defaultShutdownDeadlineMs) => {
       stopSampler();
-      await withDeadline(sdk.shutdown(), deadlineMs, log, 'tracing shutdown');
+      unregisterInstrumentations();
+      await withDeadline(provider.shutdown(), deadlineMs, log, 'tracing shutdown');
     },
   };
 }
