@@ -33,15 +33,18 @@ export class TraceStore {
 
   /** Stores every span of an export request; returns how many it took. */
   add(data: TracesData): number {
+    const updated = new Map<string, StoredSpan[]>();
     let added = 0;
     for (const resourceSpans of data.resourceSpans ?? []) {
       const resourceKey = JSON.stringify(resourceSpans.resource?.attributes ?? []);
       for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
         const scopeKey = JSON.stringify([scopeSpans.scope?.name, scopeSpans.scope?.version]);
         for (const span of scopeSpans.spans ?? []) {
-          const stored = this.traces.get(span.traceId) ?? [];
-          // Re-inserting moves the trace to the end of the map: eviction takes the least recently updated.
-          this.traces.delete(span.traceId);
+          let stored = updated.get(span.traceId);
+          if (!stored) {
+            stored = this.traces.get(span.traceId) ?? [];
+            updated.set(span.traceId, stored);
+          }
           stored.push({
             resource: resourceSpans.resource,
             scope: scopeSpans.scope,
@@ -49,11 +52,16 @@ export class TraceStore {
             scopeKey,
             span,
           });
-          this.traces.set(span.traceId, stored);
           this.spans += 1;
           added += 1;
         }
       }
+    }
+    // Re-inserting moves a trace to the end of the map, once per export rather than once per span (every
+    // delete leaves a hole the map skips until it rehashes): eviction takes the least recently updated.
+    for (const [traceId, stored] of updated) {
+      this.traces.delete(traceId);
+      this.traces.set(traceId, stored);
     }
     this.evict();
     return added;
@@ -80,10 +88,13 @@ export class TraceStore {
   }
 
   private evict(): void {
+    // One iterator for the whole pass: a fresh one per evicted trace would walk again over every hole
+    // that the previous deletions left at the front of the map.
+    const oldestFirst = this.traces.entries();
     while (this.traces.size > this.limits.maxTraces || this.spans > this.limits.maxSpans) {
-      const oldest = this.traces.entries().next().value;
-      if (!oldest) return;
-      const [traceId, spans] = oldest;
+      const oldest = oldestFirst.next();
+      if (oldest.done) return;
+      const [traceId, spans] = oldest.value;
       if (this.traces.size === 1 && this.spans > this.limits.maxSpans) {
         // One trace alone is over the span limit: drop its oldest spans, keep the trace.
         const excess = this.spans - this.limits.maxSpans;
