@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { configKeys, loadConfig } from '@mesh/config';
+import { serviceNodeFlags } from '@mesh/testkit';
 import { serviceSchema } from '../src/service-config';
 import {
   bindMounts,
@@ -173,9 +174,12 @@ describe('docker-compose.yml', () => {
         }
       });
 
-      test('the image runs the built CLI as a non-root user and is health-checked', () => {
+      test('the image runs the built CLI with the heap settings of every run, as a non-root user, health-checked', () => {
         const entrypoint = instructions.find((line) => line.startsWith('ENTRYPOINT '));
-        assert.equal(entrypoint, `ENTRYPOINT ["node", "services/${name}/dist/src/main.js"]`);
+        assert.equal(
+          entrypoint,
+          `ENTRYPOINT ${JSON.stringify(['node', ...serviceNodeFlags, `services/${name}/dist/src/main.js`]).replaceAll(',', ', ')}`,
+        );
         assert.ok(instructions.includes('USER node'), `${name}: runs as the node user`);
         assert.ok(
           instructions.some((line) => line.startsWith('HEALTHCHECK ')),

@@ -4,6 +4,7 @@ export {
   startProcess,
   startService,
   serviceBin,
+  serviceNodeFlags,
   repoRoot,
   type ProcessOptions,
   type RunningProcess,
