@@ -4,20 +4,27 @@ import type { OtlpAnyValue, OtlpKeyValue, OtlpTraces } from './types';
 
 const root = parse(traceProto, { keepCase: false }).root;
 const exportRequest: Type = root.lookupType('otlp.ExportTraceServiceRequest');
-const idFields = new Set(['traceId', 'spanId', 'parentSpanId']);
+const hex = (base64: string): string => Buffer.from(base64, 'base64').toString('hex');
 
-/** protobufjs writes bytes as base64; OTLP/JSON writes trace and span ids as lowercase hex. */
-function hexIds(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(hexIds);
-  if (value === null || typeof value !== 'object') return value;
-  const result: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    result[key] =
-      idFields.has(key) && typeof field === 'string'
-        ? Buffer.from(field, 'base64').toString('hex')
-        : hexIds(field);
+/**
+ * protobufjs writes bytes as base64; OTLP/JSON writes trace and span ids as lowercase hex. Ids live only in
+ * spans and their links, so only those are visited: the sink decodes every exported span this way.
+ */
+function hexIds(traces: OtlpTraces): OtlpTraces {
+  for (const resourceSpans of traces.resourceSpans ?? []) {
+    for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+      for (const span of scopeSpans.spans ?? []) {
+        span.traceId = hex(span.traceId);
+        span.spanId = hex(span.spanId);
+        if (span.parentSpanId) span.parentSpanId = hex(span.parentSpanId);
+        for (const link of span.links ?? []) {
+          link.traceId = hex(link.traceId);
+          link.spanId = hex(link.spanId);
+        }
+      }
+    }
   }
-  return result;
+  return traces;
 }
 
 /** Decodes `POST /v1/traces` in either OTLP/HTTP encoding into OTLP/JSON. */
@@ -35,7 +42,7 @@ export function decodeOtlpProtobuf(body: Uint8Array): OtlpTraces {
     arrays: true,
     oneofs: false,
   });
-  return hexIds(object) as OtlpTraces;
+  return hexIds(object as OtlpTraces);
 }
 
 /** The empty ExportTraceServiceResponse, encoded, for receivers to answer with. */
