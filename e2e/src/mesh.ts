@@ -6,6 +6,7 @@ import { configKeys } from '@mesh/config';
 import { parse as parseYaml } from 'yaml';
 import { envOf, hasKey, portKeys, repoRoot, serviceSchema } from './service-config';
 import { startTraceSink, type TraceSink } from './sink/server';
+import type { TraceStoreLimits } from './sink/store';
 import type { MeshUrls } from './mesh-client';
 
 /** Every port of the mesh and its trace sink. */
@@ -52,6 +53,8 @@ export interface MeshOptions {
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   /** hashers.bcrypt.cost for identity; the default 10 when unset. */
   bcryptCost?: number;
+  /** The trace sink's bounds; its defaults keep 10,000 traces. */
+  sinkLimits?: Partial<TraceStoreLimits>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
 }
@@ -216,7 +219,11 @@ function serviceEnv(
  */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const ports = options.ports ?? defaultPorts;
-  const sink = await startTraceSink({ otlpPort: ports.sinkOtlp, queryPort: ports.sinkQuery });
+  const sink = await startTraceSink({
+    otlpPort: ports.sinkOtlp,
+    queryPort: ports.sinkQuery,
+    limits: options.sinkLimits,
+  });
   const rewrite = localAddresses(ports);
   const infra = localInfraCopy(rewrite);
   const processes = new Map<ServiceName, RunningProcess>();

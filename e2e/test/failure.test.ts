@@ -10,7 +10,7 @@ import { freePort, waitFor, type ServiceName } from '@mesh/testkit';
 import { demoUsers, type DemoUser } from '../src/demo-data';
 import { freeMeshPorts, startMesh, type MeshOptions } from '../src/mesh';
 import { getDocument, login, seedDemo } from '../src/mesh-client';
-import { rssMb } from '../src/bench/rss';
+import { rssMb } from '../src/bench/process-stats';
 import { findLeaks } from '../src/secret-scan';
 import { flattenSpans } from '../src/sink/otlp-json';
 

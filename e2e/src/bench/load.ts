@@ -44,9 +44,3 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   return summarize(result);
 }
-
-/** A short unmeasured run first, so that JIT, pools and caches are warm when the measurement starts. */
-export async function warmThenRun(options: LoadOptions, warmupSeconds: number): Promise<LoadResult> {
-  await runLoad({ ...options, durationSeconds: warmupSeconds });
-  return runLoad(options);
-}

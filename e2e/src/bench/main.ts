@@ -4,12 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freeMeshPorts, startMesh, type Mesh } from '../mesh';
+import { freeMeshPorts, startMesh, type Mesh, type MeshOptions } from '../mesh';
 import { demoUsers, type DemoUser } from '../demo-data';
 import { login, seedDemo } from '../mesh-client';
 import { repoRoot } from '../service-config';
-import { runLoad, warmThenRun, type LoadOptions, type LoadResult } from './load';
-import { RssSampler } from './rss';
+import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { ProcessSampler } from './process-stats';
 
 /** One fixed load shape for every scenario, so their ratios compare like with like. */
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -20,6 +20,8 @@ const loginConnections = 4;
 interface ScenarioResult extends LoadResult {
   scenario: string;
   peakRssMb: Record<string, number>;
+  /** CPU time (user + system) each process used per request of the scenario, in ms. */
+  cpuMsPerRequest: Record<string, number>;
 }
 
 async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
@@ -39,30 +41,61 @@ const pidsOf = (mesh: Mesh) => () =>
     ),
   );
 
+/** Warms up (unmeasured), then runs the scenario while sampling each process's RSS and CPU time. */
 async function measured(
   scenario: string,
   pids: () => ReadonlyMap<string, number>,
-  work: () => Promise<LoadResult>,
+  load: { warmup?: () => Promise<unknown>; run: () => Promise<LoadResult> },
 ): Promise<ScenarioResult> {
   process.stdout.write(`  ${scenario} …\n`);
-  const sampler = new RssSampler(pids);
+  await load.warmup?.();
+  const sampler = new ProcessSampler(pids);
   sampler.start();
-  const result = await work();
-  return { scenario, ...result, peakRssMb: sampler.stop() };
+  const result = await load.run();
+  const stats = sampler.stop();
+  const perRequest = (ms: number) =>
+    result.requests === 0 ? 0 : Math.round((ms / result.requests) * 1000) / 1000;
+  return {
+    scenario,
+    ...result,
+    peakRssMb: stats.peakRssMb,
+    cpuMsPerRequest: Object.fromEntries(
+      Object.entries(stats.cpuMs).map(([name, ms]) => [name, perRequest(ms)]),
+    ),
+  };
 }
 
+/** The measured load after a warm-up of the same shape. */
+const warmed = (options: LoadOptions) => ({
+  warmup: () => runLoad({ ...options, durationSeconds: warmupSeconds }),
+  run: () => runLoad(options),
+});
+
 async function startBenchMesh(
-  tracing: boolean,
+  env: NodeJS.ProcessEnv,
+  serviceEnv: MeshOptions['serviceEnv'] = {},
 ): Promise<{ mesh: Mesh; token: string; ids: Record<DemoUser, string> }> {
   const mesh = await startMesh({
     ports: await freeMeshPorts(),
     dsn: () => 'memory',
-    env: { LOG_LEVEL: 'warn', ...(tracing ? {} : { TRACING_PROVIDER: '' }) },
+    env: { LOG_LEVEL: 'warn', ...env },
+    serviceEnv,
+    // The sink stands in for Jaeger, which would run elsewhere: it keeps few traces, so that the heap it
+    // retains does not make this process (which also drives the load) a garbage-collection cost on the mesh.
+    sinkLimits: { maxTraces: 1_000 },
   });
   const ids = await seedDemo(mesh.urls);
   const { sessionToken } = await login(mesh.urls.gateway, 'alice');
   return { mesh, token: sessionToken, ids };
 }
+
+/** The allowed access request: alice reads doc-1 through the gateway. */
+const accessLoad = (bench: { mesh: Mesh; token: string }): LoadOptions => ({
+  url: `${bench.mesh.urls.gateway}/documents/doc-1`,
+  connections,
+  durationSeconds,
+  headers: { cookie: `ory_kratos_session=${bench.token}` },
+});
 
 /** autocannon's request sequence for one login: create a flow, then submit it. */
 function loginLoad(identityPublic: string): LoadOptions {
@@ -100,11 +133,12 @@ const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 1000
 function table(results: readonly ScenarioResult[]): string {
   const rows = results.map((result) => {
     const peak = Math.max(0, ...Object.values(result.peakRssMb));
-    return `| ${result.scenario} | ${result.requestsPerSecond} | ${result.p50Ms} | ${result.p99Ms} | ${result.non2xx} | ${result.errors - result.non2xx} | ${peak || '-'} |`;
+    const cpu = Object.values(result.cpuMsPerRequest).reduce((sum, ms) => sum + ms, 0);
+    return `| ${result.scenario} | ${result.requestsPerSecond} | ${result.p50Ms} | ${result.p99Ms} | ${result.non2xx} | ${result.errors - result.non2xx} | ${peak || '-'} | ${cpu.toFixed(2)} |`;
   });
   return [
-    '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB (max service) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB (max service) | CPU ms per request (all services) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
 }
@@ -121,82 +155,69 @@ async function main(): Promise<void> {
     await measured(
       'baseline',
       () => new Map([['baseline', baseline.child.pid ?? 0]]),
-      () => warmThenRun({ url: baseline.url, connections, durationSeconds }, warmupSeconds),
+      warmed({ url: baseline.url, connections, durationSeconds }),
     ),
   );
   baseline.child.kill('SIGTERM');
 
-  const off = await startBenchMesh(false);
-  results.push(
-    await measured('access-off', pidsOf(off.mesh), () =>
-      warmThenRun(
-        {
-          url: `${off.mesh.urls.gateway}/documents/doc-1`,
-          connections,
-          durationSeconds,
-          headers: { cookie: `ory_kratos_session=${off.token}` },
-        },
-        warmupSeconds,
-      ),
-    ),
-  );
+  const off = await startBenchMesh({ TRACING_PROVIDER: '' });
+  results.push(await measured('access-off', pidsOf(off.mesh), warmed(accessLoad(off))));
   await off.mesh.stop();
 
-  const on = await startBenchMesh(true);
+  const on = await startBenchMesh({});
   const pids = pidsOf(on.mesh);
-  results.push(
-    await measured('access-on', pids, () =>
-      warmThenRun(
-        {
-          url: `${on.mesh.urls.gateway}/documents/doc-1`,
-          connections,
-          durationSeconds,
-          headers: { cookie: `ory_kratos_session=${on.token}` },
-        },
-        warmupSeconds,
-      ),
-    ),
-  );
+  results.push(await measured('access-on', pids, warmed(accessLoad(on))));
   const whoami: LoadOptions = {
     url: `${on.mesh.urls.identityPublic}/sessions/whoami`,
     connections,
     durationSeconds,
     headers: { 'x-session-token': on.token },
   };
-  results.push(await measured('whoami', pids, () => warmThenRun(whoami, warmupSeconds)));
+  results.push(await measured('whoami', pids, warmed(whoami)));
   results.push(
-    await measured('check', pids, () =>
-      warmThenRun(
-        {
-          url: `${on.mesh.urls.permissionRead}/relation-tuples/check`,
-          connections,
-          durationSeconds,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          // bob → doc-2 follows the subject set groups:engineering#member: a two-step traversal.
-          body: JSON.stringify({
-            namespace: 'documents',
-            object: 'doc-2',
-            relation: 'view',
-            subject_id: on.ids.bob,
-          }),
-        },
-        warmupSeconds,
-      ),
+    await measured(
+      'check',
+      pids,
+      warmed({
+        url: `${on.mesh.urls.permissionRead}/relation-tuples/check`,
+        connections,
+        durationSeconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // bob → doc-2 follows the subject set groups:engineering#member: a two-step traversal.
+        body: JSON.stringify({
+          namespace: 'documents',
+          object: 'doc-2',
+          relation: 'view',
+          subject_id: on.ids.bob,
+        }),
+      }),
     ),
   );
   let logins: LoadResult | undefined;
   results.push(
-    await measured('login-contention', pids, async () => {
-      const [whoamiUnderLogins, loginResult] = await Promise.all([
-        runLoad(whoami),
-        runLoad(loginLoad(on.mesh.urls.identityPublic)),
-      ]);
-      logins = loginResult;
-      return whoamiUnderLogins;
+    await measured('login-contention', pids, {
+      run: async () => {
+        const [whoamiUnderLogins, loginResult] = await Promise.all([
+          runLoad(whoami),
+          runLoad(loginLoad(on.mesh.urls.identityPublic)),
+        ]);
+        logins = loginResult;
+        return whoamiUnderLogins;
+      },
     }),
   );
   await on.mesh.stop();
+
+  // Informational: tracing on, but the gateway samples no root trace, so no span is recorded or exported
+  // anywhere. What remains is the instrumentation itself (context propagation, header injection and
+  // extraction): the floor of what tracing costs short of removing it.
+  const unsampled = await startBenchMesh(
+    {},
+    { gateway: { TRACING_PROVIDERS_OTLP_SAMPLING_SAMPLING_RATIO: '0' } },
+  );
+  results.push(await measured('access-unsampled', pidsOf(unsampled.mesh), warmed(accessLoad(unsampled))));
+  await unsampled.mesh.stop();
 
   const byName = (name: string) => results.find((result) => result.scenario === name) as ScenarioResult;
   const peakByService: Record<string, number> = {};
@@ -214,6 +235,10 @@ async function main(): Promise<void> {
       byName('baseline').requestsPerSecond,
     ),
     'whoami p99 under logins / alone': ratio(byName('login-contention').p99Ms, byName('whoami').p99Ms),
+    'access-unsampled / access-off (informational)': ratio(
+      byName('access-unsampled').requestsPerSecond,
+      byName('access-off').requestsPerSecond,
+    ),
   };
   const targets = {
     'access-on / access-off >= 0.85': ratios['access-on / access-off'] >= 0.85,
@@ -254,6 +279,13 @@ async function main(): Promise<void> {
       .map(([service, mb]) => `${service} ${mb}`)
       .join(', ')}`,
   );
+  for (const name of ['access-off', 'access-on', 'access-unsampled']) {
+    print(
+      `CPU ms per request, ${name}: ${Object.entries(byName(name).cpuMsPerRequest)
+        .map(([service, ms]) => `${service} ${ms}`)
+        .join(', ')}`,
+    );
+  }
   for (const [name, value] of Object.entries(ratios)) print(`${name}: ${value}`);
   for (const [name, met] of Object.entries(targets)) print(`${met ? 'met   ' : 'MISSED'} ${name}`);
   print(`\nwritten: bench/results.json`);
