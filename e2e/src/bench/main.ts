@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freeMeshPorts, startMesh, type Mesh, type MeshOptions } from '../mesh';
 import { demoUsers, type DemoUser } from '../demo-data';
@@ -15,6 +15,7 @@ import { ProcessSampler } from './process-stats';
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 3);
+const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
 const loginConnections = 4;
 
 interface ScenarioResult extends LoadResult {
@@ -265,8 +266,8 @@ async function main(): Promise<void> {
     ratios,
     targets,
   };
-  mkdirSync(join(repoRoot, 'bench'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  mkdirSync(dirname(outputPath), { recursive: true });
+  writeFileSync(outputPath, `${JSON.stringify(report, null, 2)}\n`);
 
   print('');
   print(table(results));
@@ -288,7 +289,7 @@ async function main(): Promise<void> {
   }
   for (const [name, value] of Object.entries(ratios)) print(`${name}: ${value}`);
   for (const [name, met] of Object.entries(targets)) print(`${met ? 'met   ' : 'MISSED'} ${name}`);
-  print(`\nwritten: bench/results.json`);
+  print(`\nwritten: ${relative(process.cwd(), outputPath)}`);
 }
 
 main().catch((error: unknown) => {
