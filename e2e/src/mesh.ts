@@ -55,6 +55,8 @@ export interface MeshOptions {
   bcryptCost?: number;
   /** The trace sink's bounds; its defaults keep 10,000 traces. */
   sinkLimits?: Partial<TraceStoreLimits>;
+  /** More `node` flags per service (the benchmark's profiler). */
+  nodeFlags?: Partial<Record<ServiceName, readonly string[]>>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
 }
@@ -234,6 +236,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     envs.set(service, env);
     const running = await startService(service, {
       env,
+      nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
       onLine: (line) => {
         lines.push({ service, line });

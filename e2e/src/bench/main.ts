@@ -4,17 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freeMeshPorts, startMesh, type Mesh, type MeshOptions } from '../mesh';
-import { demoUsers, type DemoUser } from '../demo-data';
-import { login, seedDemo } from '../mesh-client';
+import type { Mesh } from '../mesh';
+import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
+import { accessLoad, benchSettings, startBenchMesh } from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { ProcessSampler } from './process-stats';
 
-/** One fixed load shape for every scenario, so their ratios compare like with like. */
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
-const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 3);
+const { connections, durationSeconds, warmupSeconds } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
 const loginConnections = 4;
 
@@ -70,32 +67,6 @@ async function measured(
 const warmed = (options: LoadOptions) => ({
   warmup: () => runLoad({ ...options, durationSeconds: warmupSeconds }),
   run: () => runLoad(options),
-});
-
-async function startBenchMesh(
-  env: NodeJS.ProcessEnv,
-  serviceEnv: MeshOptions['serviceEnv'] = {},
-): Promise<{ mesh: Mesh; token: string; ids: Record<DemoUser, string> }> {
-  const mesh = await startMesh({
-    ports: await freeMeshPorts(),
-    dsn: () => 'memory',
-    env: { LOG_LEVEL: 'warn', ...env },
-    serviceEnv,
-    // The sink stands in for Jaeger, which would run elsewhere: it keeps few traces, so that the heap it
-    // retains does not make this process (which also drives the load) a garbage-collection cost on the mesh.
-    sinkLimits: { maxTraces: 1_000 },
-  });
-  const ids = await seedDemo(mesh.urls);
-  const { sessionToken } = await login(mesh.urls.gateway, 'alice');
-  return { mesh, token: sessionToken, ids };
-}
-
-/** The allowed access request: alice reads doc-1 through the gateway. */
-const accessLoad = (bench: { mesh: Mesh; token: string }): LoadOptions => ({
-  url: `${bench.mesh.urls.gateway}/documents/doc-1`,
-  connections,
-  durationSeconds,
-  headers: { cookie: `ory_kratos_session=${bench.token}` },
 });
 
 /** autocannon's request sequence for one login: create a flow, then submit it. */
@@ -215,7 +186,7 @@ async function main(): Promise<void> {
   // extraction): the floor of what tracing costs short of removing it.
   const unsampled = await startBenchMesh(
     {},
-    { gateway: { TRACING_PROVIDERS_OTLP_SAMPLING_SAMPLING_RATIO: '0' } },
+    { serviceEnv: { gateway: { TRACING_PROVIDERS_OTLP_SAMPLING_SAMPLING_RATIO: '0' } } },
   );
   results.push(await measured('access-unsampled', pidsOf(unsampled.mesh), warmed(accessLoad(unsampled))));
   await unsampled.mesh.stop();

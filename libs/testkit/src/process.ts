@@ -110,13 +110,21 @@ export function startService(
     env: NodeJS.ProcessEnv;
     readyUrl: string;
     args?: readonly string[];
+    /** More `node` flags after serviceNodeFlags (the profiler's, say). */
+    nodeFlags?: readonly string[];
     onLine?: ProcessOptions['onLine'];
   },
 ): Promise<RunningProcess> {
   return startProcess({
     name,
     command: process.execPath,
-    args: [...serviceNodeFlags, serviceBin(name), 'serve', ...(options.args ?? [])],
+    args: [
+      ...serviceNodeFlags,
+      ...(options.nodeFlags ?? []),
+      serviceBin(name),
+      'serve',
+      ...(options.args ?? []),
+    ],
     env: options.env,
     readyUrl: options.readyUrl,
     onLine: options.onLine,

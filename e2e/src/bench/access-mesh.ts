@@ -1,0 +1,45 @@
+import { freeMeshPorts, startMesh, type Mesh, type MeshOptions } from '../mesh';
+import type { DemoUser } from '../demo-data';
+import { login, seedDemo } from '../mesh-client';
+import type { LoadOptions } from './load';
+
+/** One fixed load shape for every scenario, so their ratios compare like with like. */
+export const benchSettings = {
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
+  durationSeconds: Number(process.env.BENCH_DURATION ?? 10),
+  warmupSeconds: Number(process.env.BENCH_WARMUP ?? 3),
+};
+
+export interface BenchMesh {
+  mesh: Mesh;
+  /** alice's session token. */
+  token: string;
+  ids: Record<DemoUser, string>;
+}
+
+/** The mesh on in-memory SQLite with the demo's data, and alice logged in. */
+export async function startBenchMesh(
+  env: NodeJS.ProcessEnv,
+  options: Pick<MeshOptions, 'serviceEnv' | 'nodeFlags'> = {},
+): Promise<BenchMesh> {
+  const mesh = await startMesh({
+    ports: await freeMeshPorts(),
+    dsn: () => 'memory',
+    env: { LOG_LEVEL: 'warn', ...env },
+    ...options,
+    // The sink stands in for Jaeger, which would run elsewhere: it keeps few traces, so that the heap it
+    // retains does not make this process (which also drives the load) a garbage-collection cost on the mesh.
+    sinkLimits: { maxTraces: 1_000 },
+  });
+  const ids = await seedDemo(mesh.urls);
+  const { sessionToken } = await login(mesh.urls.gateway, 'alice');
+  return { mesh, token: sessionToken, ids };
+}
+
+/** The allowed access request: alice reads doc-1 through the gateway. */
+export const accessLoad = (bench: BenchMesh): LoadOptions => ({
+  url: `${bench.mesh.urls.gateway}/documents/doc-1`,
+  connections: benchSettings.connections,
+  durationSeconds: benchSettings.durationSeconds,
+  headers: { cookie: `ory_kratos_session=${bench.token}` },
+});

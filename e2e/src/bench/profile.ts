@@ -1,0 +1,49 @@
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ServiceName } from '@mesh/testkit';
+import { repoRoot } from '../service-config';
+import { accessLoad, benchSettings, startBenchMesh } from './access-mesh';
+import { runLoad } from './load';
+import { isCpuProfile, summarizeProfile } from './profile-summary';
+
+const services: readonly ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
+const profileDir = process.env.BENCH_PROFILE_DIR ?? join(repoRoot, 'bench', 'profiles');
+
+/**
+ * `npm run bench:profile`: the access-on scenario with every service under `node --cpu-prof`, then each
+ * service's self time by category. The profiles (open them in Chrome DevTools or VS Code) are written when
+ * the services exit.
+ */
+async function main(): Promise<void> {
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
+  const nodeFlags = Object.fromEntries(
+    services.map((service) => [
+      service,
+      ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${service}.cpuprofile`],
+    ]),
+  );
+  const bench = await startBenchMesh({}, { nodeFlags });
+  const load = accessLoad(bench);
+  await runLoad({ ...load, durationSeconds: benchSettings.warmupSeconds });
+  const result = await runLoad(load);
+  await bench.mesh.stop();
+
+  print(
+    `access-on under the profiler: ${result.requestsPerSecond} req/s, ${result.errors} errors (the profiler slows every service)`,
+  );
+  for (const service of services) {
+    const path = join(profileDir, `${service}.cpuprofile`);
+    const profile: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (!isCpuProfile(profile)) throw new Error(`${path} is not a V8 CPU profile`);
+    print(`\n${service} (${relative(process.cwd(), path)}), self time as % of busy time:`);
+    for (const share of summarizeProfile(profile))
+      print(`  ${share.percent.toFixed(1).padStart(5)}%  ${share.category}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`profile failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
