@@ -9,6 +9,13 @@ import { startTraceSink, type TraceSink } from '../src/sink/server';
 import { flattenSpans, type TraceQueryResponse } from '../src/sink/otlp-json';
 import { TraceStore } from '../src/sink/store';
 
+/** A span of another trace, which the SQL span links to. */
+const linkedContext = {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: 1,
+};
+
 /** Emits a two-span trace through a real OTel exporter and returns its trace id. */
 async function emitTrace(exporter: SpanExporter, serviceName: string): Promise<string> {
   const provider = new BasicTracerProvider({
@@ -23,7 +30,11 @@ async function emitTrace(exporter: SpanExporter, serviceName: string): Promise<s
   parent.setStatus({ code: SpanStatusCode.ERROR });
   const child = tracer.startSpan(
     'SELECT documents',
-    { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite' } },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': 'sqlite' },
+      links: [{ context: linkedContext }],
+    },
     trace.setSpan(context.active(), parent),
   );
   child.addEvent('row', { count: 1 });
@@ -73,6 +84,16 @@ describe('trace sink', () => {
       assert.equal(sql?.attributes['db.system.name'], 'sqlite');
       assert.deepEqual(sql?.events, [{ name: 'row', attributes: { count: 1 } }]);
       assert.ok((sql?.endNs ?? 0n) >= (sql?.startNs ?? 1n));
+      const links = sink
+        .trace(traceId)
+        ?.resourceSpans?.flatMap((resource) => resource.scopeSpans ?? [])
+        .flatMap((scope) => scope.spans ?? [])
+        .flatMap((span) => span.links ?? []);
+      assert.deepEqual(
+        links?.map((link) => [link.traceId, link.spanId]),
+        [[linkedContext.traceId, linkedContext.spanId]],
+        'link ids in lowercase hex, as OTLP/JSON writes them',
+      );
     });
   }
 
