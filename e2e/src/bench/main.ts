@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Mesh } from '../mesh';
 import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
-import { accessLoad, benchSettings, startBenchMesh } from './access-mesh';
+import { accessLoad, benchSettings, startBenchMesh, warmed } from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { ProcessSampler } from './process-stats';
 
@@ -62,12 +62,6 @@ async function measured(
     ),
   };
 }
-
-/** The measured load after a warm-up of the same shape. */
-const warmed = (options: LoadOptions) => ({
-  warmup: () => runLoad({ ...options, durationSeconds: warmupSeconds }),
-  run: () => runLoad(options),
-});
 
 /** autocannon's request sequence for one login: create a flow, then submit it. */
 function loginLoad(identityPublic: string): LoadOptions {

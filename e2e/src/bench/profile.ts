@@ -2,8 +2,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ServiceName } from '@mesh/testkit';
 import { repoRoot } from '../service-config';
-import { accessLoad, benchSettings, startBenchMesh } from './access-mesh';
-import { runLoad } from './load';
+import { accessLoad, startBenchMesh, warmed } from './access-mesh';
 import { isCpuProfile, summarizeProfile } from './profile-summary';
 
 const services: readonly ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
@@ -25,9 +24,9 @@ async function main(): Promise<void> {
     ]),
   );
   const bench = await startBenchMesh({}, { nodeFlags });
-  const load = accessLoad(bench);
-  await runLoad({ ...load, durationSeconds: benchSettings.warmupSeconds });
-  const result = await runLoad(load);
+  const load = warmed(accessLoad(bench));
+  await load.warmup();
+  const result = await load.run();
   await bench.mesh.stop();
 
   print(
