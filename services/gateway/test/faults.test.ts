@@ -89,7 +89,19 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
   const hold: Fault = (socket) => {
     [upstream, identity, permission].find((server) => server.open.has(socket))?.held.add(socket);
   };
-  const byName: Record<string, Fault> = { ...faults, hold };
+  /** Answers the first request on a connection, and closes the connection when a second one arrives on it. */
+  const servedOn = new WeakSet<object>();
+  let staleCloses = 0;
+  const closeWhenReused: Fault = (socket, request) => {
+    if (servedOn.has(socket)) {
+      staleCloses += 1;
+      socket.destroy();
+      return;
+    }
+    servedOn.add(socket);
+    respond(200, '{"ok":true}')(socket, request);
+  };
+  const byName: Record<string, Fault> = { ...faults, hold, closeWhenReused };
 
   before(async () => {
     upstream = await startFaultServer((request) =>
@@ -283,6 +295,16 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
     const headerBytes = result.raw.indexOf('\r\n\r\n') + 4;
     assert.ok(headerBytes > 4);
     assert.equal(result.bytes - headerBytes, 100 * 1024 * 1024);
+  });
+
+  it('a request on a pooled connection the upstream just closed is retried once (idempotent, no body)', async () => {
+    // Warm the pool; then every request rides a connection the peer closes when it sees the request.
+    for (let round = 0; round < 3; round += 1) {
+      const before = staleCloses;
+      const answer = parseResponse((await exchange(patientPort, get('/up/closeWhenReused'))).raw, 'GET');
+      assert.equal(answer.status, 200, answer.body);
+      if (round > 0) assert.equal(staleCloses - before, 1, 'the stale connection was hit, then retried');
+    }
   });
 
   for (const [prefix, server] of [
