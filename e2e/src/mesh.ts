@@ -201,6 +201,16 @@ function serviceEnv(
   if (service === 'identity' && options.bcryptCost !== undefined) {
     env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
+  if (service === 'identity') {
+    // The demo's identity schema, and plain-http cookies: the browser reaches the mesh at http://127.0.0.1.
+    env[envOf(service, 'identity.schemas')] = JSON.stringify([
+      {
+        id: 'default',
+        url: `file://${join(repoRoot, 'infra', 'identity', 'schemas', 'identity.schema.json')}`,
+      },
+    ]);
+    env[envOf(service, 'dev')] = 'true';
+  }
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
