@@ -63,6 +63,8 @@ export interface MeshOptions {
   nodeFlags?: Partial<Record<ServiceName, readonly string[]>>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
+  /** How long each service may take to answer /health/ready (default 15 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface Mesh {
@@ -257,6 +259,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       env,
       nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
+      readyTimeoutMs: options.readyTimeoutMs,
       onLine: (line) => {
         lines.push({ service, line });
         options.onLine?.(service, line);
