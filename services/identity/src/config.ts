@@ -1,8 +1,10 @@
 import {
+  databaseSchema,
   dsnSchema,
   durationPattern,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -22,6 +24,7 @@ export const identitySchema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
@@ -86,6 +89,7 @@ export const identitySchema: SchemaNode = {
 
 export interface IdentityConfig {
   dsn: string;
+  database: DatabaseConfig;
   serve: { public: ListenerConfig; admin: ListenerConfig };
   hashers: { bcrypt: { cost: number } };
   session: { lifespan: string };
