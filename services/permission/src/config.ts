@@ -1,7 +1,9 @@
 import {
+  databaseSchema,
   dsnSchema,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -14,6 +16,7 @@ export const permissionSchema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
@@ -60,6 +63,7 @@ export const permissionSchema: SchemaNode = {
 
 export interface PermissionConfig {
   dsn: string;
+  database: DatabaseConfig;
   serve: { read: ListenerConfig; write: ListenerConfig };
   limit: { max_read_depth: number };
   namespaces: { id?: number; name: string }[];
