@@ -10,6 +10,8 @@ export interface MeshUrls {
   permissionRead: string;
   permissionWrite: string;
   documents: string;
+  oauth2Public: string;
+  oauth2Admin: string;
 }
 
 export const defaultMeshUrls: MeshUrls = {
@@ -20,6 +22,8 @@ export const defaultMeshUrls: MeshUrls = {
   permissionRead: 'http://127.0.0.1:4466',
   permissionWrite: 'http://127.0.0.1:4467',
   documents: 'http://127.0.0.1:4480',
+  oauth2Public: 'http://127.0.0.1:4444',
+  oauth2Admin: 'http://127.0.0.1:4445',
 };
 
 export interface TracedResponse<T = unknown> {
