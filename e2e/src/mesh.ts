@@ -17,6 +17,7 @@ export interface MeshPorts {
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionOpl: number;
   documents: number;
   sinkOtlp: number;
   sinkQuery: number;
@@ -30,6 +31,7 @@ export const defaultPorts: MeshPorts = {
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionOpl: 4469,
   documents: 4480,
   sinkOtlp: 4318,
   sinkQuery: 16686,
@@ -76,7 +78,7 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
 });
