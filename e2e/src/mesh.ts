@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
@@ -122,7 +131,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
 /** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
 function localInfraCopy(rewrite: (text: string) => string): string {
   const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
-  for (const folder of ['rules', 'permission']) {
+  for (const folder of ['rules', 'permission', 'namespaces']) {
     copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
   }
   return directory;
@@ -206,6 +215,9 @@ function serviceEnv(
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
+    // The demo's OPL model (infra/namespaces) wins over a legacy list.
+    const opl = join(infra, 'namespaces', 'namespaces.keto.ts');
+    if (existsSync(opl)) env[envOf(service, 'namespaces')] = `file://${opl}`;
   }
   if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
     const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));

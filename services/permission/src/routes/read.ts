@@ -70,9 +70,10 @@ export function addReadRoutes(app: Express, checker: PermissionChecker, store: T
     if (!filter.namespace || !filter.object || filter.relation === undefined) {
       throw badRequest('namespace, object and relation are required');
     }
+    const maxDepth = checker.effectiveDepth(parseMaxDepth(request.query));
     requireKnownNamespaces(checker, filter.namespace);
     const set = { namespace: filter.namespace, object: filter.object, relation: filter.relation };
-    const expander = new Expander(store, checker.model, checker.effectiveDepth(parseMaxDepth(request.query)));
+    const expander = new Expander(store, checker.model, maxDepth);
     response.json(await expander.expand(set));
   });
 }
