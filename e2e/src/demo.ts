@@ -4,7 +4,7 @@ import { pollTrace } from './trace-query';
 import { renderWaterfall } from './waterfall';
 
 /**
- * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the four access
+ * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the access
  * requests, and prints each one's status, trace id, Jaeger link and waterfall (fetched from the trace
  * backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
  * PERMISSION_WRITE_URL, DOCUMENTS_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   print();
   print(
     failures === 0
-      ? 'all four requests got the expected status'
+      ? `all ${demoRequests.length} requests got the expected status`
       : `${failures} request(s) got an unexpected status`,
   );
   process.exitCode = failures === 0 ? 0 : 1;

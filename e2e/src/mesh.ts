@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
@@ -17,6 +26,7 @@ export interface MeshPorts {
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionOpl: number;
   documents: number;
   oauth2Public: number;
   oauth2Admin: number;
@@ -32,6 +42,7 @@ export const defaultPorts: MeshPorts = {
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionOpl: 4469,
   documents: 4480,
   oauth2Public: 4444,
   oauth2Admin: 4445,
@@ -82,7 +93,7 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
@@ -128,7 +139,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
 /** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
 function localInfraCopy(rewrite: (text: string) => string): string {
   const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
-  for (const folder of ['rules', 'permission']) {
+  for (const folder of ['rules', 'permission', 'namespaces']) {
     copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
   }
   return directory;
@@ -225,6 +236,9 @@ function serviceEnv(
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
+    // The demo's OPL model (infra/namespaces) wins over a legacy list.
+    const opl = join(infra, 'namespaces', 'namespaces.keto.ts');
+    if (existsSync(opl)) env[envOf(service, 'namespaces')] = `file://${opl}`;
   }
   if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
     const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));
