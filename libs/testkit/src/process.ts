@@ -6,7 +6,7 @@ import { waitForHttpOk } from './wait';
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
 
-export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents';
+export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2';
 
 /** The built CLI of a service, as `npx <name>` runs it. */
 export const serviceBin = (name: ServiceName): string =>
