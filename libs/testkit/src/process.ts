@@ -5,6 +5,7 @@ import { waitForHttpOk } from './wait';
 
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
+const defaultReadyTimeoutMs = 60_000;
 
 export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2';
 
@@ -20,6 +21,10 @@ export interface ProcessOptions {
   env: NodeJS.ProcessEnv;
   /** A URL that answers 200 once the process is ready (for a service: /health/ready). */
   readyUrl: string;
+  /**
+   * How long it may take to answer 200 (default 60 s: on a loaded shared machine a service's start-up has
+   * taken over 30 s; a process that exits fails at once anyway).
+   */
   readyTimeoutMs?: number;
   /** Receives each stdout/stderr line (JSON logs from the services). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -85,7 +90,10 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
     );
   });
   try {
-    await Promise.race([waitForHttpOk(options.readyUrl, options.readyTimeoutMs), failedEarly]);
+    await Promise.race([
+      waitForHttpOk(options.readyUrl, options.readyTimeoutMs ?? defaultReadyTimeoutMs),
+      failedEarly,
+    ]);
   } catch (error) {
     await running.kill();
     throw error;

@@ -1,4 +1,4 @@
-import { SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
@@ -62,6 +62,11 @@ function nameAfterExpressRoute(span: Span, request: IncomingMessage): void {
 export function httpInstrumentationConfig(expressRoutes: boolean): HttpInstrumentationConfig {
   return {
     ignoreIncomingRequestHook: (request) => isUntracedPath(request.url),
+    // Called as the server span starts, before any handler: every traced response carries `traceresponse`
+    // without a middleware layer in every app.
+    responseHook: (span, response) => {
+      if (isServerResponse(response)) response.setHeader('traceresponse', traceResponseOf(span));
+    },
     applyCustomAttributesOnSpan: (span, request, response) => {
       if (!isServerResponse(response)) return;
       if (expressRoutes) nameAfterExpressRoute(span, request as IncomingMessage);
@@ -80,9 +85,7 @@ export function setServerRoute(route: string): void {
 }
 
 /** `00-<trace_id>-<server_span_id>-<flags>`, the header that lets a client jump to its trace. */
-export function traceResponseValue(): string | undefined {
-  const span = trace.getActiveSpan();
-  if (!span) return undefined;
+function traceResponseOf(span: Span): string {
   const { traceId, spanId, traceFlags } = span.spanContext();
   return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
