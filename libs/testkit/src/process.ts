@@ -113,6 +113,7 @@ export function startService(
     /** More `node` flags after serviceNodeFlags (the profiler's, say). */
     nodeFlags?: readonly string[];
     onLine?: ProcessOptions['onLine'];
+    readyTimeoutMs?: number;
   },
 ): Promise<RunningProcess> {
   return startProcess({
@@ -127,6 +128,7 @@ export function startService(
     ],
     env: options.env,
     readyUrl: options.readyUrl,
+    readyTimeoutMs: options.readyTimeoutMs,
     onLine: options.onLine,
   });
 }
