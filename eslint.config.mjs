@@ -31,6 +31,15 @@ export default tseslint.config(
     },
   },
   {
+    // The services' bins: plain CommonJS that npm links before the build, loading dist/.
+    files: ['services/*/bin/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['**/test/**/*.ts'],
     rules: {
       'no-restricted-syntax': [

@@ -63,6 +63,8 @@ export interface MeshOptions {
   nodeFlags?: Partial<Record<ServiceName, readonly string[]>>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
+  /** How long each service may take to answer /health/ready (default 60 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface Mesh {
@@ -207,6 +209,16 @@ function serviceEnv(
   if (service === 'identity' && options.bcryptCost !== undefined) {
     env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
+  if (service === 'identity') {
+    // The demo's identity schema, and plain-http cookies: the browser reaches the mesh at http://127.0.0.1.
+    env[envOf(service, 'identity.schemas')] = JSON.stringify([
+      {
+        id: 'default',
+        url: `file://${join(repoRoot, 'infra', 'identity', 'schemas', 'identity.schema.json')}`,
+      },
+    ]);
+    env[envOf(service, 'dev')] = 'true';
+  }
   if (service === 'oauth2' && options.bcryptCost !== undefined) {
     env[envOf(service, 'oauth2.hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
@@ -248,7 +260,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
       // A cold start takes 2-3 s alone, but over 15 s when the machine's cores are busy with other work.
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
       onLine: (line) => {
         lines.push({ service, line });
         options.onLine?.(service, line);
