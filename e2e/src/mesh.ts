@@ -259,8 +259,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       env,
       nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
-      // A cold start takes 2-3 s alone, but over 15 s when the machine's cores are busy with other work.
-      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+      readyTimeoutMs: options.readyTimeoutMs,
       onLine: (line) => {
         lines.push({ service, line });
         options.onLine?.(service, line);
