@@ -32,7 +32,11 @@ export interface TraceSink {
   close(): Promise<void>;
 }
 
-export const defaultLimits: TraceStoreLimits = { maxTraces: 10_000, maxSpans: 200_000 };
+export const defaultLimits: TraceStoreLimits = {
+  maxTraces: 10_000,
+  maxSpans: 200_000,
+  maxBytes: 256 * 1024 * 1024,
+};
 const defaultMaxBodyBytes = 16 * 1024 * 1024;
 const traceIdPattern = /^[0-9a-f]{32}$/i;
 
