@@ -21,6 +21,7 @@ export default tseslint.config(
                 '@mesh/identity',
                 '@mesh/permission',
                 '@mesh/documents',
+                '@mesh/oauth2',
               ],
               message: 'A service imports libs, never another service.',
             },

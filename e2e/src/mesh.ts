@@ -19,6 +19,8 @@ export interface MeshPorts {
   permissionRead: number;
   permissionWrite: number;
   documents: number;
+  oauth2Public: number;
+  oauth2Admin: number;
   sinkOtlp: number;
   sinkQuery: number;
 }
@@ -32,6 +34,8 @@ export const defaultPorts: MeshPorts = {
   permissionRead: 4466,
   permissionWrite: 4467,
   documents: 4480,
+  oauth2Public: 4444,
+  oauth2Admin: 4445,
   sinkOtlp: 4318,
   sinkQuery: 16686,
 };
@@ -52,7 +56,7 @@ export interface MeshOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra env per service. */
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
-  /** hashers.bcrypt.cost for identity; the default 10 when unset. */
+  /** The bcrypt cost of identity (hashers.bcrypt.cost) and oauth2 (oauth2.hashers.bcrypt.cost); the default 10 when unset. */
   bcryptCost?: number;
   /** The trace sink's bounds; its defaults keep 10,000 traces. */
   sinkLimits?: Partial<TraceStoreLimits>;
@@ -67,6 +71,8 @@ export interface MeshOptions {
    * the local sink's; no sink starts.
    */
   userTracing?: NodeJS.ProcessEnv;
+  /** How long each service may take to answer /health/ready (default 15 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface Mesh {
@@ -87,6 +93,7 @@ const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, num
   permission: { read: ports.permissionRead, write: ports.permissionWrite },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
+  oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
 });
 
 const readyPath: Record<ServiceName, keyof MeshPorts> = {
@@ -94,6 +101,7 @@ const readyPath: Record<ServiceName, keyof MeshPorts> = {
   permission: 'permissionRead',
   documents: 'documents',
   gateway: 'gatewayApi',
+  oauth2: 'oauth2Admin',
 };
 
 /** Env a service must not inherit from the shell: it would override what the mesh sets. */
@@ -101,7 +109,7 @@ const inheritedEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) =>
-        !/^(TRACING_|OTEL_|SERVE_|DD_|ELASTIC_APM_|INSTANA_|HASHERS_|ACCESS_RULES_|NAMESPACES|LOG_)/.test(
+        !/^(TRACING_|OTEL_|SERVE_|DD_|ELASTIC_APM_|INSTANA_|HASHERS_|ACCESS_RULES_|NAMESPACES|LOG_|OAUTH2_|URLS_|STRATEGIES_|TTL_)/.test(
           name,
         ) && name !== 'DSN',
     ),
@@ -117,7 +125,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
   );
   return (text) =>
     text.replace(
-      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents):(\d+)/g,
+      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2):(\d+)/g,
       (match, scheme: string, port: string) => {
         const local = byDefaultPort.get(Number(port));
         return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
@@ -214,6 +222,19 @@ function serviceEnv(
   if (service === 'identity' && options.bcryptCost !== undefined) {
     env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
+  if (service === 'identity') {
+    // The demo's identity schema, and plain-http cookies: the browser reaches the mesh at http://127.0.0.1.
+    env[envOf(service, 'identity.schemas')] = JSON.stringify([
+      {
+        id: 'default',
+        url: `file://${join(repoRoot, 'infra', 'identity', 'schemas', 'identity.schema.json')}`,
+      },
+    ]);
+    env[envOf(service, 'dev')] = 'true';
+  }
+  if (service === 'oauth2' && options.bcryptCost !== undefined) {
+    env[envOf(service, 'oauth2.hashers.bcrypt.cost')] = String(options.bcryptCost);
+  }
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
@@ -231,9 +252,9 @@ function serviceEnv(
 export type MeshWithoutSink = Omit<Mesh, 'sink'> & { sink: undefined };
 
 /**
- * The whole mesh as local processes: the trace sink (in this process), then identity, permission and
- * documents, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the benchmark
- * and the fault tests. With `userTracing`, the services trace there and no sink starts.
+ * The whole mesh as local processes: the trace sink (in this process), then identity, permission,
+ * documents and oauth2, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the
+ * benchmark and the fault tests. With `userTracing`, the services trace there and no sink starts.
  */
 export async function startMesh(
   options: MeshOptions & { userTracing: NodeJS.ProcessEnv },
@@ -261,6 +282,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
       env,
       nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
+      readyTimeoutMs: options.readyTimeoutMs,
       onLine: (line) => {
         lines.push({ service, line });
         options.onLine?.(service, line);
@@ -275,7 +297,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
     rmSync(infra, { recursive: true, force: true });
   };
   try {
-    await Promise.all((['identity', 'permission', 'documents'] as const).map(start));
+    await Promise.all((['identity', 'permission', 'documents', 'oauth2'] as const).map(start));
     await start('gateway');
   } catch (error) {
     await stop();
@@ -291,6 +313,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
       permissionRead: url(ports.permissionRead),
       permissionWrite: url(ports.permissionWrite),
       documents: url(ports.documents),
+      oauth2Public: url(ports.oauth2Public),
+      oauth2Admin: url(ports.oauth2Admin),
     },
     ports,
     sink,

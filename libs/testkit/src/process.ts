@@ -3,10 +3,13 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { waitForHttpOk } from './wait';
 
+/** How long a started service may take to answer /health/ready before it counts as failed. */
+const serviceReadyTimeoutMs = 60_000;
+
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
 
-export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents';
+export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2';
 
 /** The built CLI of a service, as `npx <name>` runs it. */
 export const serviceBin = (name: ServiceName): string =>
@@ -90,7 +93,12 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
     );
   });
   try {
-    await Promise.race([waitForHttpOk(options.readyUrl, options.readyTimeoutMs), failedEarly]);
+    // Readiness, not a timing target: a crash ends the wait at once through `failedEarly`, so the
+    // deadline only has to outlast a slow start on a loaded two-core machine.
+    await Promise.race([
+      waitForHttpOk(options.readyUrl, options.readyTimeoutMs ?? serviceReadyTimeoutMs),
+      failedEarly,
+    ]);
   } catch (error) {
     await running.kill();
     throw error;
@@ -118,6 +126,7 @@ export function startService(
     /** More `node` flags after serviceNodeFlags (the profiler's, say). */
     nodeFlags?: readonly string[];
     onLine?: ProcessOptions['onLine'];
+    readyTimeoutMs?: number;
   },
 ): Promise<RunningProcess> {
   return startProcess({
@@ -132,6 +141,7 @@ export function startService(
     ],
     env: options.env,
     readyUrl: options.readyUrl,
+    readyTimeoutMs: options.readyTimeoutMs,
     onLine: options.onLine,
   });
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Health and version probes make no spans. */
 export function isUntracedPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?')[0] ?? '';
-  return path.startsWith('/health/') || path === '/version';
+  return /^(\/admin)?\/health\//.test(path) || path === '/version' || path === '/admin/version';
 }
 
 function isServerResponse(response: IncomingMessage | ServerResponse): response is ServerResponse {
