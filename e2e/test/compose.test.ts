@@ -19,7 +19,7 @@ import {
   type ComposeService,
 } from '../src/compose/compose-file';
 
-const meshServices = ['identity', 'permission', 'documents', 'gateway'] as const;
+const meshServices = ['identity', 'permission', 'documents', 'gateway', 'oauth2'] as const;
 type MeshService = (typeof meshServices)[number];
 
 /**
@@ -202,6 +202,10 @@ describe('docker-compose.yml', () => {
         assert.ok(existsSync(join(repoRoot, 'services', name, 'dist', 'src', 'main.js')), 'main.js is built');
       });
 
+      test('it restarts when it exits with an error (a database that never came up, say)', () => {
+        assert.equal(service.restart, 'on-failure');
+      });
+
       test('it waits for its dependencies to be healthy', () => {
         for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
           const expected =
@@ -262,6 +266,11 @@ describe('docker-compose.yml', () => {
     for (const strategy of strategies.service_strategies) assert.equal(strategy.param, 1, strategy.service);
   });
 
+  test('PostgreSQL reports healthy only once it accepts TCP connections, as the services connect', () => {
+    const probe = compose.services.postgres?.healthcheck?.test ?? [];
+    assert.match(Array.isArray(probe) ? probe.join(' ') : probe, /pg_isready -h 127\.0\.0\.1 /);
+  });
+
   test('PostgreSQL creates one database per service DSN', () => {
     const postgres = compose.services.postgres ?? {};
     const initPath = hostPathOf(postgres, '/docker-entrypoint-initdb.d/init.sql') ?? '';
@@ -319,7 +328,8 @@ describe('infra/Dockerfile', () => {
   test('the runtime holds only production dependencies from a separate `npm ci --omit=dev` stage', () => {
     assert.deepEqual(runs('prod-deps'), ['RUN npm ci --omit=dev --no-audit --no-fund']);
     const runtime = stages.find((stage) => stage.name === 'runtime');
-    assert.ok(runtime?.instructions.includes('COPY --from=prod-deps /app/node_modules ./node_modules'));
+    // The whole /app of that stage: npm nests packages under workspaces (libs/config/node_modules).
+    assert.ok(runtime?.instructions.includes('COPY --from=prod-deps /app ./'));
     assert.ok(!runtime?.instructions.some((line) => line.startsWith('COPY --from=build /app/node_modules')));
     assert.ok(runtime?.instructions.includes('USER node'));
   });
