@@ -1,13 +1,14 @@
 import { demoRequests, type DemoUser } from './demo-data';
 import { defaultMeshUrls, getDocument, login, seedDemo, type MeshUrls } from './mesh-client';
-import { pollTrace } from './trace-query';
+import { pollTrace, type TraceQueryApi } from './trace-query';
 import { renderWaterfall } from './waterfall';
 
 /**
  * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the four access
  * requests, and prints each one's status, trace id, Jaeger link and waterfall (fetched from the trace
  * backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
- * PERMISSION_WRITE_URL, DOCUMENTS_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
+ * PERMISSION_WRITE_URL, DOCUMENTS_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts. With
+ * TRACING_PROVIDER=zipkin it reads Zipkin's API (`/api/v2/trace/{id}`, default http://localhost:9411).
  */
 const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/$/, '');
 
@@ -23,8 +24,13 @@ function urlsFromEnv(): MeshUrls {
 
 async function main(): Promise<void> {
   const urls = urlsFromEnv();
-  const queryUrl = env('TRACE_QUERY_URL', 'http://localhost:16686');
-  const uiUrl = env('JAEGER_UI_URL', 'http://localhost:16686');
+  // With TRACING_PROVIDER=zipkin (the compose zipkin profile) the traces are in Zipkin, not Jaeger.
+  const api: TraceQueryApi = process.env.TRACING_PROVIDER === 'zipkin' ? 'zipkin' : 'jaeger';
+  const backend = api === 'zipkin' ? 'http://localhost:9411' : 'http://localhost:16686';
+  const queryUrl = env('TRACE_QUERY_URL', backend);
+  const uiUrl = env(api === 'zipkin' ? 'ZIPKIN_UI_URL' : 'JAEGER_UI_URL', backend);
+  const traceLink = (traceId: string) =>
+    api === 'zipkin' ? `${uiUrl}/zipkin/traces/${traceId}` : `${uiUrl}/trace/${traceId}`;
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const width = Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 120, 160);
   const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     const result = await login(urls.gateway, user);
     tokens[user] = result.sessionToken;
     print(
-      `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${uiUrl}/trace/${result.traceId}` : ''}`,
+      `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${traceLink(result.traceId)}` : ''}`,
     );
   }
 
@@ -57,9 +63,9 @@ async function main(): Promise<void> {
       continue;
     }
     print(`  trace ${response.traceId}`);
-    print(`  ${uiUrl}/trace/${response.traceId}`);
+    print(`  ${traceLink(response.traceId)}`);
     try {
-      const spans = await pollTrace(queryUrl, response.traceId);
+      const spans = await pollTrace(queryUrl, response.traceId, { api });
       print(renderWaterfall(spans, { color, width }).trimEnd());
     } catch (error) {
       print(`  ${error instanceof Error ? error.message : String(error)}`);
