@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { freePort, waitFor } from '@mesh/testkit';
+import { demoRequests } from '../src/demo-data';
 import { readComposeFile, readDockerfile, repoRoot } from '../src/compose/compose-file';
 import { serviceTargets } from '../src/compose/dockerfile-image';
 import { builtServices } from '../src/compose/rehearsal';
@@ -145,11 +146,12 @@ describe(
         for (const service of stack.services) checkImageContents(service.name, join(service.root, 'app'));
         const demo = await runDemo(stack);
         assert.equal(demo.code, 0, demo.output);
-        assert.match(demo.output, /all four requests got the expected status/);
+        assert.match(demo.output, /every request got the expected status/);
         assert.doesNotMatch(demo.output, /did not reach/);
         const traceIds = demoTraceIds(demo.output);
-        assert.equal(traceIds.length, 4, demo.output);
-        for (const traceId of traceIds) {
+        assert.ok(traceIds.length >= demoRequests.length, demo.output);
+        // The document requests come first; each goes through the gateway.
+        for (const traceId of traceIds.slice(0, demoRequests.length)) {
           const trace = stack.standIns.sink.trace(traceId);
           const services = new Set(flattenSpans(trace ?? {}).map((span) => span.service));
           assert.ok(services.has('gateway'), `${traceId}: ${[...services].join(', ')}`);
@@ -180,7 +182,7 @@ describe(
         assert.doesNotMatch(demo.output, /did not reach|no trace backend/);
         assert.match(demo.output, /\/zipkin\/traces\/[0-9a-f]{32}/);
         const traceIds = demoTraceIds(demo.output);
-        assert.equal(traceIds.length, 4, demo.output);
+        assert.ok(traceIds.length >= demoRequests.length, demo.output);
         const spans = stack.standIns.zipkin.spans().filter((span) => traceIds.includes(span.traceId));
         const services = new Set(spans.map((span) => span.localEndpoint?.serviceName));
         for (const name of demoServices) assert.ok(services.has(name), `${name} exported to Zipkin`);

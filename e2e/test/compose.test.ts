@@ -20,7 +20,7 @@ import {
   type ComposeService,
 } from '../src/compose/compose-file';
 
-const meshServices = ['identity', 'permission', 'documents', 'gateway'] as const;
+const meshServices = ['identity', 'permission', 'documents', 'gateway', 'oauth2'] as const;
 type MeshService = (typeof meshServices)[number];
 
 /**

@@ -8,6 +8,7 @@ import {
   type HttpRecorder,
   type OtlpHttpReceiver,
 } from '@mesh/testkit';
+import { defaultMeshUrls } from '../mesh-client';
 import { startTraceSink, type TraceSink } from '../sink/server';
 import { AddressBook } from './address-book';
 import { hostPathOf, readComposeFiles, readDockerfile, repoRoot, type ComposeFile } from './compose-file';
@@ -108,15 +109,20 @@ function publishedUrlOf(compose: ComposeFile, book: AddressBook): (hostPort: num
   };
 }
 
+/** The env names `npm run demo` reads, with the default URL each overrides. */
+const demoUrlEnv: [string, string][] = [
+  ['GATEWAY_URL', defaultMeshUrls.gateway],
+  ['IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin],
+  ['PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite],
+  ['DOCUMENTS_URL', defaultMeshUrls.documents],
+  ['OAUTH2_PUBLIC_URL', defaultMeshUrls.oauth2Public],
+  ['OAUTH2_ADMIN_URL', defaultMeshUrls.oauth2Admin],
+  ['TRACE_QUERY_URL', 'http://localhost:16686'],
+];
+
 function demoEnvOf(compose: ComposeFile, book: AddressBook): Record<string, string> {
   const byHostPort = publishedUrlOf(compose, book);
-  return {
-    GATEWAY_URL: byHostPort(4455),
-    IDENTITY_ADMIN_URL: byHostPort(4434),
-    PERMISSION_WRITE_URL: byHostPort(4467),
-    DOCUMENTS_URL: byHostPort(4480),
-    TRACE_QUERY_URL: byHostPort(16686),
-  };
+  return Object.fromEntries(demoUrlEnv.map(([name, url]) => [name, byHostPort(Number(new URL(url).port))]));
 }
 
 /**
