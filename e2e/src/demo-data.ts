@@ -52,6 +52,18 @@ export function demoTuples(ids: Record<DemoUser, string>): RelationTuple[] {
   ];
 }
 
+/**
+ * The demo's machine: an OAuth2 client (client credentials) that may read doc-1 and nothing else. Its secret
+ * is fixed so that every run of the demo can use it, and so that the secret scan can search for it.
+ */
+export const demoMachine = {
+  clientId: 'demo-machine',
+  secret: 'demo-machine-Secret-0042',
+  scope: 'documents.read',
+  allowed: 'doc-1',
+  denied: 'doc-2',
+} as const;
+
 /** The access requests of the demo and the status each must get; bob → doc-3 is the folder chain. */
 export const demoRequests = [
   { who: 'alice', document: 'doc-1', expect: 200 },

@@ -9,6 +9,8 @@ import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
 import { ProcessSampler } from './process-stats';
 import { commonShape } from './trace-shape';
+import { introspectionLoad, tokenLoad } from './oauth2-load';
+import { machineToken, seedMachine } from '../machine-client';
 
 const { connections, durationSeconds, warmupSeconds, anchorSeconds } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
@@ -189,6 +191,19 @@ async function main(): Promise<void> {
         return whoamiUnderLogins;
       },
     }),
+  );
+  // oauth2 alone: the token endpoint (bcrypt-bound, like a login) and introspection (one indexed lookup).
+  // The token load warms up with single requests: a timed warm-up would leave bcrypt jobs queued behind it.
+  await seedMachine(on.mesh.urls);
+  const { accessToken } = await machineToken(on.mesh.urls);
+  results.push(
+    await measured('oauth2-token', pids, {
+      warmup: () => Promise.all(Array.from({ length: loginConnections }, () => machineToken(on.mesh.urls))),
+      run: () => runLoad(tokenLoad(on.mesh.urls, loginConnections)),
+    }),
+  );
+  results.push(
+    await measured('oauth2-introspect', pids, warmed(introspectionLoad(on.mesh.urls, accessToken))),
   );
   await on.mesh.stop();
 

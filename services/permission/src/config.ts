@@ -1,7 +1,9 @@
 import {
+  databaseSchema,
   dsnSchema,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -15,6 +17,7 @@ export const permissionSchema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
@@ -62,6 +65,7 @@ export const permissionSchema: SchemaNode = {
 
 export interface PermissionConfig {
   dsn: string;
+  database: DatabaseConfig;
   serve: { read: ListenerConfig; write: ListenerConfig; opl: ListenerConfig };
   limit: { max_read_depth: number; max_check_spans: number };
   namespaces: NamespacesConfig;
