@@ -13,10 +13,12 @@ import type { MeshUrls } from './mesh-client';
 export interface MeshPorts {
   gatewayProxy: number;
   gatewayApi: number;
+  gatewayPrometheus: number;
   identityPublic: number;
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionMetrics: number;
   documents: number;
   sinkOtlp: number;
   sinkQuery: number;
@@ -26,10 +28,12 @@ export interface MeshPorts {
 export const defaultPorts: MeshPorts = {
   gatewayProxy: 4455,
   gatewayApi: 4456,
+  gatewayPrometheus: 9000,
   identityPublic: 4433,
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionMetrics: 4468,
   documents: 4480,
   sinkOtlp: 4318,
   sinkQuery: 16686,
@@ -76,9 +80,9 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite, metrics: ports.permissionMetrics },
   documents: { public: ports.documents, main: ports.documents },
-  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
+  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi, prometheus: ports.gatewayPrometheus },
 });
 
 const readyPath: Record<ServiceName, keyof MeshPorts> = {

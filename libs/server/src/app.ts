@@ -1,4 +1,5 @@
-import { traceResponseValue, type Logger } from '@mesh/tracing';
+import { recordClientDurations, recordServerDuration, serveMetrics } from '@mesh/metrics';
+import { traceResponseValue, untraceRequests, type Logger } from '@mesh/tracing';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { HttpError, oryError } from './errors';
 
@@ -11,6 +12,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** False for a proxy: bodies stay unread streams that are passed on as they arrive. */
   parseJson?: boolean;
+  /** Serves the Prometheus metrics on this path (Ory's `/admin/metrics/prometheus` on an admin port), untraced. */
+  metricsPath?: string;
 }
 
 /** An error from express, body-parser or a store that says which status it deserves. */
@@ -69,7 +72,8 @@ function errorHandler(log: Logger): ErrorRequestHandler {
 
 /**
  * One express app per port, the same on every service: `traceresponse` on every response, untraced
- * `/health/alive`, `/health/ready` and `/version`, a bounded JSON body, and errors in the Ory shape.
+ * `/health/alive`, `/health/ready` and `/version`, the HTTP server duration histogram, a bounded JSON body,
+ * and errors in the Ory shape.
  */
 export function createApp(options: AppOptions, addRoutes: (app: Express) => void): Express {
   const app = express();
@@ -92,6 +96,16 @@ export function createApp(options: AppOptions, addRoutes: (app: Express) => void
   app.get('/version', (_request, response) => {
     response.json({ version: options.version });
   });
+  if (options.metricsPath) {
+    untraceRequests({ path: options.metricsPath });
+    const path = options.metricsPath;
+    app.all(path, (request, response, next) => {
+      serveMetrics(request, response).catch(next);
+    });
+  }
+  // After the probes and the scrape: those are neither traced nor counted.
+  recordClientDurations();
+  app.use(recordServerDuration);
   if (options.parseJson !== false)
     app.use(express.json({ limit: options.bodyLimit ?? '1mb', strict: false }));
   addRoutes(app);

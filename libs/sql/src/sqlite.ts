@@ -1,3 +1,4 @@
+import { recordDbOperation } from '@mesh/metrics';
 import Database from 'better-sqlite3';
 import type { ExecuteResult, SqlClient } from './client';
 
@@ -25,6 +26,20 @@ function toSqlite(text: string, params: readonly unknown[]): [string, Record<num
     bound[index + 1] = toBinding(value);
   });
   return [text.replace(/\$(\d+)/g, '?$1'), bound];
+}
+
+/** Runs one synchronous statement and observes its duration. */
+function timed<T>(sql: string, work: () => T): T {
+  const started = performance.now();
+  let failure: string | undefined;
+  try {
+    return work();
+  } catch (error) {
+    failure = (error as { code?: string }).code ?? 'Error';
+    throw error;
+  } finally {
+    recordDbOperation('sqlite', sql, (performance.now() - started) / 1000, failure);
+  }
 }
 
 /**
@@ -55,15 +70,19 @@ export class SqliteClient implements SqlClient {
 
   private runQuery<Row>(text: string, params: readonly unknown[]): Row[] {
     const [sql, bound] = toSqlite(text, params);
-    const statement = this.prepare(sql);
-    return statement.reader ? (statement.all(bound) as Row[]) : (statement.run(bound), []);
+    return timed(sql, () => {
+      const statement = this.prepare(sql);
+      return statement.reader ? (statement.all(bound) as Row[]) : (statement.run(bound), []);
+    });
   }
 
   private runExecute(text: string, params: readonly unknown[]): ExecuteResult {
     const [sql, bound] = toSqlite(text, params);
-    const statement = this.prepare(sql);
-    if (statement.reader) return { rowCount: statement.all(bound).length };
-    return { rowCount: statement.run(bound).changes };
+    return timed(sql, () => {
+      const statement = this.prepare(sql);
+      if (statement.reader) return { rowCount: statement.all(bound).length };
+      return { rowCount: statement.run(bound).changes };
+    });
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {

@@ -39,6 +39,23 @@ const sessionCheckConfig = (description: string, extra: Record<string, SchemaNod
   },
 });
 
+/** Oathkeeper's `serve.prometheus`: a port of its own for the scrape, and the path it answers on. */
+const prometheusListenerSchema: SchemaNode = (() => {
+  const listener = listenerSchema(9000, 'The Prometheus metrics port.');
+  return {
+    ...listener,
+    properties: {
+      ...listener.properties,
+      metrics_path: {
+        type: 'string',
+        pattern: '^/',
+        default: '/metrics',
+        description: 'The path the metrics are served on.',
+      },
+    },
+  };
+})();
+
 /** Oathkeeper's key names: serve.proxy/serve.api, access_rules, and handler defaults under each handler's config. */
 export const gatewaySchema: SchemaNode = {
   type: 'object',
@@ -53,6 +70,7 @@ export const gatewaySchema: SchemaNode = {
           'The proxy port: matched, authenticated, authorized requests go upstream.',
         ),
         api: listenerSchema(4456, 'The API port: decisions, rules, health, version.'),
+        prometheus: prometheusListenerSchema,
       },
     },
     access_rules: {
@@ -215,7 +233,11 @@ export interface SessionCheckConfig {
 }
 
 export interface GatewayConfig {
-  serve: { proxy: ListenerConfig; api: ListenerConfig };
+  serve: {
+    proxy: ListenerConfig;
+    api: ListenerConfig;
+    prometheus: ListenerConfig & { metrics_path: string };
+  };
   access_rules: { repositories: string[]; matching_strategy: 'regexp' | 'glob'; reload_interval: string };
   authenticators: {
     noop: { enabled: boolean };

@@ -1,5 +1,5 @@
 import { packageVersion, parseDuration } from '@mesh/config';
-import { createApp, closeServers, listen } from '@mesh/server';
+import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { GatewayConfig } from './config';
@@ -36,13 +36,15 @@ export async function serve(
   );
   const proxyServer = await listen(proxyApp, { ...config.serve.proxy, log, name: 'proxy' });
   const apiServer = await listen(apiApp, { ...config.serve.api, log, name: 'api' });
+  const { metrics_path: path, ...prometheus } = config.serve.prometheus;
+  const metricsServer = await listenMetrics({ ...prometheus, path, log });
   return {
     proxyServer,
     apiServer,
     repository,
     async stop() {
       repository.close();
-      await closeServers([proxyServer, apiServer]);
+      await closeServers([proxyServer, apiServer, metricsServer]);
       httpAgent.destroy();
       httpsAgent.destroy();
     },

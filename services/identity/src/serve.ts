@@ -34,7 +34,9 @@ export async function serve(
   const common = { log, version: packageVersion(__dirname), checkReady: () => db.ping() };
 
   const publicApp = createApp(common, (app) => addPublicRoutes(app, identities));
-  const adminApp = createApp(common, (app) => addAdminRoutes(app, identities, store));
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, (app) =>
+    addAdminRoutes(app, identities, store),
+  );
   const publicServer = await listen(publicApp, { ...config.serve.public, log, name: 'public' });
   const adminServer = await listen(adminApp, { ...config.serve.admin, log, name: 'admin' });
   return {

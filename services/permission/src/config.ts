@@ -20,6 +20,7 @@ export const permissionSchema: SchemaNode = {
       properties: {
         read: listenerSchema(4466, 'The read API port: check, expand, list, namespaces.'),
         write: listenerSchema(4467, 'The write API port: create, delete and patch relation tuples.'),
+        metrics: listenerSchema(4468, 'The Prometheus metrics port: /metrics/prometheus.'),
       },
     },
     limit: {
@@ -60,7 +61,7 @@ export const permissionSchema: SchemaNode = {
 
 export interface PermissionConfig {
   dsn: string;
-  serve: { read: ListenerConfig; write: ListenerConfig };
+  serve: { read: ListenerConfig; write: ListenerConfig; metrics: ListenerConfig };
   limit: { max_read_depth: number };
   namespaces: { id?: number; name: string }[];
   log: LogConfig;

@@ -1,5 +1,5 @@
 import { packageVersion } from '@mesh/config';
-import { createApp, closeServers, listen } from '@mesh/server';
+import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
 import { migrate, openDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
@@ -35,11 +35,12 @@ export async function serve(
   const writeApp = createApp(common, (app) => addWriteRoutes(app, checker, store));
   const readServer = await listen(readApp, { ...config.serve.read, log, name: 'read' });
   const writeServer = await listen(writeApp, { ...config.serve.write, log, name: 'write' });
+  const metricsServer = await listenMetrics({ ...config.serve.metrics, path: '/metrics/prometheus', log });
   return {
     readServer,
     writeServer,
     async stop() {
-      await closeServers([readServer, writeServer]);
+      await closeServers([readServer, writeServer, metricsServer]);
       await db.close();
     },
   };

@@ -29,7 +29,7 @@ export async function startPermission(dsn: string, flags: string[] = []): Promis
   const config = loadConfig<import('../src/config').PermissionConfig>({
     schema: permissionSchema,
     env: {},
-    flags: [`dsn=${dsn}`, 'serve.read.port=0', 'serve.write.port=0', ...flags],
+    flags: [`dsn=${dsn}`, 'serve.read.port=0', 'serve.write.port=0', 'serve.metrics.port=0', ...flags],
   });
   const servers = await serve(config, { log: createLogger('permission', 'silent') });
   const readUrl = `http://127.0.0.1:${portOf(servers.readServer)}`;

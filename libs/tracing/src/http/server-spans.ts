@@ -1,12 +1,29 @@
 import { SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /** Health and version probes make no spans. */
 export function isUntracedPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?')[0] ?? '';
   return path.startsWith('/health/') || path === '/version';
+}
+
+/** Listeners whose every request goes untraced (a dedicated metrics port), and paths untraced on any port. */
+const untracedServers = new WeakSet<Server>();
+const untracedPaths = new Set<string>();
+
+/** Scrapes make no spans: a metrics port's requests, or a metrics path on a shared port, are never traced. */
+export function untraceRequests(target: { server: Server } | { path: string }): void {
+  if ('server' in target) untracedServers.add(target.server);
+  else untracedPaths.add(target.path);
+}
+
+function isUntracedRequest(request: IncomingMessage): boolean {
+  if (isUntracedPath(request.url)) return true;
+  const server = (request.socket as { server?: Server }).server;
+  if (server && untracedServers.has(server)) return true;
+  return untracedPaths.size > 0 && untracedPaths.has((request.url ?? '').split('?')[0] ?? '');
 }
 
 function isServerResponse(response: IncomingMessage | ServerResponse): response is ServerResponse {
@@ -27,7 +44,7 @@ function markErrorStatus(span: Span, _request: unknown, response: IncomingMessag
 
 export function httpInstrumentationConfig(): HttpInstrumentationConfig {
   return {
-    ignoreIncomingRequestHook: (request) => isUntracedPath(request.url),
+    ignoreIncomingRequestHook: isUntracedRequest,
     applyCustomAttributesOnSpan: markErrorStatus,
   };
 }

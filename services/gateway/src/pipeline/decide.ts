@@ -6,6 +6,7 @@ import type { CompiledRule } from '../rules/compiled-rule';
 import type { RuleRepository } from '../rules/repository';
 import type { Authenticator } from './authenticate';
 import type { Authorizer } from './authorize';
+import { countDecision } from './decision-metrics';
 
 const tracer = trace.getTracer('gateway');
 
@@ -58,7 +59,10 @@ function matchRule(
   });
 }
 
-/** Oathkeeper's pipeline: match one rule, authenticate, authorize, mutate. Throws the error to answer with. */
+/**
+ * Oathkeeper's pipeline: match one rule, authenticate, authorize, mutate. Throws the error to answer with.
+ * Every decision is counted by rule and result.
+ */
 export async function decide(
   repository: RuleRepository,
   authenticator: Authenticator,
@@ -66,7 +70,36 @@ export async function decide(
   request: AccessRequest,
   routePrefix = '',
 ): Promise<Decision> {
+  let matched: CompiledRule | undefined;
+  try {
+    const decision = await runPipeline(
+      repository,
+      authenticator,
+      authorizer,
+      request,
+      routePrefix,
+      (rule) => {
+        matched = rule;
+      },
+    );
+    countDecision(decision.rule.id, undefined);
+    return decision;
+  } catch (error) {
+    countDecision(matched?.id, error);
+    throw error;
+  }
+}
+
+async function runPipeline(
+  repository: RuleRepository,
+  authenticator: Authenticator,
+  authorizer: Authorizer,
+  request: AccessRequest,
+  routePrefix: string,
+  onMatch: (rule: CompiledRule) => void,
+): Promise<Decision> {
   const { rule, captures } = matchRule(repository.rules, request);
+  onMatch(rule);
   setServerRoute(`${routePrefix}${rule.route}`);
   const identity = await authenticator.authenticate(rule.authenticators, request.headers, request.path);
   const context = { subject: identity.subject, extra: identity.extra, captures };
