@@ -21,6 +21,7 @@ export default tseslint.config(
                 '@mesh/identity',
                 '@mesh/permission',
                 '@mesh/documents',
+                '@mesh/oauth2',
               ],
               message: 'A service imports libs, never another service.',
             },
@@ -28,6 +29,15 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The services' bins: plain CommonJS that npm links before the build, loading dist/.
+    files: ['services/*/bin/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/test/**/*.ts'],

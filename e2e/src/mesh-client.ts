@@ -10,6 +10,8 @@ export interface MeshUrls {
   permissionRead: string;
   permissionWrite: string;
   documents: string;
+  oauth2Public: string;
+  oauth2Admin: string;
 }
 
 export const defaultMeshUrls: MeshUrls = {
@@ -20,6 +22,8 @@ export const defaultMeshUrls: MeshUrls = {
   permissionRead: 'http://127.0.0.1:4466',
   permissionWrite: 'http://127.0.0.1:4467',
   documents: 'http://127.0.0.1:4480',
+  oauth2Public: 'http://127.0.0.1:4444',
+  oauth2Admin: 'http://127.0.0.1:4445',
 };
 
 export interface TracedResponse<T = unknown> {
@@ -159,7 +163,51 @@ export async function login(
   return { sessionToken: submitted.body.session_token, traceId: submitted.traceId, status: submitted.status };
 }
 
-/** `GET /documents/{id}` through the gateway, with the session in the `ory_kratos_session` cookie (or none). */
+export interface BrowserLoginResult {
+  /** The `Cookie` header that carries the signed session cookie identity set: `ory_kratos_session=…`. */
+  cookie: string;
+  /** The trace of the `POST /self-service/login` call. */
+  traceId: string | undefined;
+  status: number;
+}
+
+/** `name=value` of each `Set-Cookie` of a response, ready for a `Cookie` header. */
+const cookiesOf = (headers: Headers) =>
+  headers.getSetCookie().map((cookie) => cookie.split(';')[0] as string);
+
+/**
+ * Kratos' browser login flow, through the gateway, as a browser with a cookie jar does it:
+ * `GET /self-service/login/browser` (the flow and the anti-CSRF cookie), then `POST /self-service/login?flow=`
+ * with the CSRF cookie and the flow's `csrf_token`. The answer sets the signed `ory_kratos_session` cookie.
+ */
+export async function browserLogin(
+  gatewayUrl: string,
+  user: DemoUser,
+  init: { headers?: Record<string, string> } = {},
+): Promise<BrowserLoginResult> {
+  const flow = await call<{ id: string; ui: { nodes: { attributes: { name: string; value?: unknown } }[] } }>(
+    `${gatewayUrl}/self-service/login/browser`,
+    { headers: init.headers },
+  );
+  expectStatus('GET /self-service/login/browser', flow, 200);
+  const csrfToken = flow.body.ui.nodes.find((node) => node.attributes.name === 'csrf_token')?.attributes
+    .value;
+  const { email, password } = demoUsers[user];
+  const submitted = await call(`${gatewayUrl}/self-service/login?flow=${encodeURIComponent(flow.body.id)}`, {
+    method: 'POST',
+    headers: { ...init.headers, cookie: cookiesOf(flow.headers).join('; ') },
+    body: JSON.stringify({ method: 'password', identifier: email, password, csrf_token: csrfToken }),
+  });
+  expectStatus(`browser login as ${email}`, submitted, 200);
+  const session = cookiesOf(submitted.headers).find((cookie) => cookie.startsWith('ory_kratos_session='));
+  if (!session) throw new Error(`browser login as ${email}: no ory_kratos_session cookie was set`);
+  return { cookie: session, traceId: submitted.traceId, status: submitted.status };
+}
+
+/**
+ * `GET /documents/{id}` through the gateway with a session token as `Authorization: Bearer` (or none);
+ * a browser's signed session cookie goes in `headers` as `{ cookie }`.
+ */
 export function getDocument(
   gatewayUrl: string,
   documentId: string,
@@ -167,6 +215,6 @@ export function getDocument(
   headers: Record<string, string> = {},
 ): Promise<TracedResponse> {
   return call(`${gatewayUrl}/documents/${encodeURIComponent(documentId)}`, {
-    headers: { ...(sessionToken ? { cookie: `ory_kratos_session=${sessionToken}` } : {}), ...headers },
+    headers: { ...(sessionToken ? { authorization: `Bearer ${sessionToken}` } : {}), ...headers },
   });
 }

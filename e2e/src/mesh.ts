@@ -20,6 +20,8 @@ export interface MeshPorts {
   permissionWrite: number;
   permissionMetrics: number;
   documents: number;
+  oauth2Public: number;
+  oauth2Admin: number;
   sinkOtlp: number;
   sinkQuery: number;
 }
@@ -35,6 +37,8 @@ export const defaultPorts: MeshPorts = {
   permissionWrite: 4467,
   permissionMetrics: 4468,
   documents: 4480,
+  oauth2Public: 4444,
+  oauth2Admin: 4445,
   sinkOtlp: 4318,
   sinkQuery: 16686,
 };
@@ -55,7 +59,7 @@ export interface MeshOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra env per service. */
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
-  /** hashers.bcrypt.cost for identity; the default 10 when unset. */
+  /** The bcrypt cost of identity (hashers.bcrypt.cost) and oauth2 (oauth2.hashers.bcrypt.cost); the default 10 when unset. */
   bcryptCost?: number;
   /** The trace sink's bounds; its defaults keep 10,000 traces. */
   sinkLimits?: Partial<TraceStoreLimits>;
@@ -63,6 +67,8 @@ export interface MeshOptions {
   nodeFlags?: Partial<Record<ServiceName, readonly string[]>>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
+  /** How long each service may take to answer /health/ready (default 15 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface Mesh {
@@ -83,6 +89,7 @@ const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, num
   permission: { read: ports.permissionRead, write: ports.permissionWrite, metrics: ports.permissionMetrics },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi, prometheus: ports.gatewayPrometheus },
+  oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
 });
 
 const readyPath: Record<ServiceName, keyof MeshPorts> = {
@@ -90,6 +97,7 @@ const readyPath: Record<ServiceName, keyof MeshPorts> = {
   permission: 'permissionRead',
   documents: 'documents',
   gateway: 'gatewayApi',
+  oauth2: 'oauth2Admin',
 };
 
 /** Env a service must not inherit from the shell: it would override what the mesh sets. */
@@ -97,7 +105,7 @@ const inheritedEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) =>
-        !/^(TRACING_|OTEL_|SERVE_|DD_|ELASTIC_APM_|INSTANA_|HASHERS_|ACCESS_RULES_|NAMESPACES|LOG_)/.test(
+        !/^(TRACING_|OTEL_|SERVE_|DD_|ELASTIC_APM_|INSTANA_|HASHERS_|ACCESS_RULES_|NAMESPACES|LOG_|OAUTH2_|URLS_|STRATEGIES_|TTL_)/.test(
           name,
         ) && name !== 'DSN',
     ),
@@ -113,7 +121,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
   );
   return (text) =>
     text.replace(
-      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents):(\d+)/g,
+      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2):(\d+)/g,
       (match, scheme: string, port: string) => {
         const local = byDefaultPort.get(Number(port));
         return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
@@ -205,6 +213,19 @@ function serviceEnv(
   if (service === 'identity' && options.bcryptCost !== undefined) {
     env[envOf(service, 'hashers.bcrypt.cost')] = String(options.bcryptCost);
   }
+  if (service === 'identity') {
+    // The demo's identity schema, and plain-http cookies: the browser reaches the mesh at http://127.0.0.1.
+    env[envOf(service, 'identity.schemas')] = JSON.stringify([
+      {
+        id: 'default',
+        url: `file://${join(repoRoot, 'infra', 'identity', 'schemas', 'identity.schema.json')}`,
+      },
+    ]);
+    env[envOf(service, 'dev')] = 'true';
+  }
+  if (service === 'oauth2' && options.bcryptCost !== undefined) {
+    env[envOf(service, 'oauth2.hashers.bcrypt.cost')] = String(options.bcryptCost);
+  }
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
@@ -219,8 +240,8 @@ function serviceEnv(
 }
 
 /**
- * The whole mesh as local processes: the trace sink (in this process), then identity, permission and
- * documents, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the benchmark
+ * The whole mesh as local processes: the trace sink (in this process), then identity, permission,
+ * documents and oauth2, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the benchmark
  * and the fault tests.
  */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
@@ -242,6 +263,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       env,
       nodeFlags: options.nodeFlags?.[service],
       readyUrl: `http://127.0.0.1:${ports[readyPath[service]]}/health/ready`,
+      readyTimeoutMs: options.readyTimeoutMs,
       onLine: (line) => {
         lines.push({ service, line });
         options.onLine?.(service, line);
@@ -256,7 +278,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     rmSync(infra, { recursive: true, force: true });
   };
   try {
-    await Promise.all((['identity', 'permission', 'documents'] as const).map(start));
+    await Promise.all((['identity', 'permission', 'documents', 'oauth2'] as const).map(start));
     await start('gateway');
   } catch (error) {
     await stop();
@@ -272,6 +294,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       permissionRead: url(ports.permissionRead),
       permissionWrite: url(ports.permissionWrite),
       documents: url(ports.documents),
+      oauth2Public: url(ports.oauth2Public),
+      oauth2Admin: url(ports.oauth2Admin),
     },
     ports,
     sink,

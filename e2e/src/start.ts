@@ -4,7 +4,7 @@ import { startMesh } from './mesh';
 import { repoRoot } from './service-config';
 
 /**
- * `npm start`: the four services on SQLite files under `.data/`, plus the local trace sink on Jaeger's
+ * `npm start`: the five services on SQLite files under `.data/`, plus the local trace sink on Jaeger's
  * ports, with the demo's rules and namespaces. One Ctrl-C stops them all; each service flushes its spans
  * into the sink before the sink closes.
  */
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const dataDir = join(repoRoot, '.data');
   mkdirSync(dataDir, { recursive: true });
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  print('starting the trace sink and the four services …');
+  print('starting the trace sink and the five services …');
   const mesh = await startMesh({
     dsn: (service) => `sqlite://${join(dataDir, `${service}.sqlite`)}`,
     onLine: (service, line) => {
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   print(`identity    ${urls.identityPublic}   (admin ${urls.identityAdmin})`);
   print(`permission  ${urls.permissionRead}   (write ${urls.permissionWrite})`);
   print(`documents   ${urls.documents}`);
+  print(`oauth2      ${urls.oauth2Public}   (admin ${urls.oauth2Admin})`);
   print(`trace sink  OTLP ${sink.otlpUrl}/v1/traces, traces ${sink.queryUrl}/api/v3/traces/{trace_id}`);
   print(`data        ${dataDir}`);
   print('');

@@ -258,7 +258,7 @@ describe('bad input against every endpoint of every service: a clear 4xx, never 
         tried += 1;
         const response = await fetch(endpoint.url(mesh), {
           method: endpoint.method,
-          headers: { cookie: `ory_kratos_session=${token}`, ...input.headers },
+          headers: { authorization: `Bearer ${token}`, ...input.headers },
           body: input.body,
         });
         const text = await response.text();

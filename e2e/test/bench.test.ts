@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cpuMs, ProcessSampler, rssMb } from '../src/bench/process-stats';
 import { isCpuProfile, summarizeProfile } from '../src/bench/profile-summary';
+import { floorMsPerRequest, sdkMsPerRequest, type Anchors } from '../src/bench/anchors';
+import { commonShape, traceShapeOf } from '../src/bench/trace-shape';
 
 const benchMain = join(__dirname, '..', 'src', 'bench', 'main.js');
 
@@ -49,7 +51,7 @@ describe('npm run bench', () => {
       const run = spawnSync(process.execPath, [benchMain], {
         env: { ...process.env, BENCH_DURATION: '1', BENCH_WARMUP: '1', BENCH_OUTPUT: output },
         encoding: 'utf8',
-        timeout: 150_000,
+        timeout: 300_000,
       });
       assert.equal(run.status, 0, run.stderr);
       const scenarios = [
@@ -63,6 +65,11 @@ describe('npm run bench', () => {
       ];
       for (const scenario of scenarios) assert.match(run.stdout, new RegExp(`^\\| ${scenario} \\|`, 'm'));
       assert.match(run.stdout, /^access-on \/ access-off: [\d.]+$/m);
+      assert.match(run.stdout, /^tracingOverheadVsSdk: -?[\d.]+$/m);
+      assert.match(run.stdout, /^offVsFloor: [\d.]+$/m);
+      for (const variant of ['bare', 'sampled', 'unsampled', 'internal-spans'])
+        assert.match(run.stdout, new RegExp(`^  2-hop chain ${variant} +front [\\d.]+  back [\\d.]+`, 'm'));
+      assert.match(run.stdout, /^floorMsPerRequest [\d.]+, SDK price per request [\d.]+$/m);
       assert.match(run.stdout, /^(met {3}|MISSED) peak RSS <= 150 MB per service$/m);
 
       const report = JSON.parse(readFileSync(output, 'utf8')) as {
@@ -75,6 +82,9 @@ describe('npm run bench', () => {
         }[];
         ratios: Record<string, number>;
         targets: Record<string, boolean>;
+        anchors: Record<string, unknown>;
+        accessShape: Record<string, unknown>;
+        cpuMsPerAccessRequest: Record<string, { byService: Record<string, number>; sum: number }>;
       };
       assert.deepEqual(
         report.scenarios.map((result) => result.scenario),
@@ -83,16 +93,14 @@ describe('npm run bench', () => {
       const services = ['documents', 'gateway', 'identity', 'permission'];
       for (const result of report.scenarios.filter((entry) => entry.scenario !== 'baseline')) {
         assert.ok(result.requests > 0, `${result.scenario} served requests`);
-        assert.deepEqual(
-          Object.keys(result.peakRssMb).sort(),
-          services,
-          `${result.scenario}: RSS of each service`,
-        );
-        assert.deepEqual(
-          Object.keys(result.cpuMsPerRequest).sort(),
-          services,
-          `${result.scenario}: CPU of each`,
-        );
+        for (const service of services) {
+          assert.equal(typeof result.peakRssMb[service], 'number', `${result.scenario}: RSS of ${service}`);
+          assert.equal(
+            typeof result.cpuMsPerRequest[service],
+            'number',
+            `${result.scenario}: CPU of ${service}`,
+          );
+        }
         // Every service works for an access request; whoami or check alone leave the others idle.
         const busy = result.scenario.startsWith('access') ? services : [];
         for (const service of busy)
@@ -104,11 +112,123 @@ describe('npm run bench', () => {
           0,
           `${name}: no errors`,
         );
-      assert.equal(Object.keys(report.targets).length, 5);
-      assert.ok(report.ratios['access-on / access-off'] !== undefined);
+      assert.deepEqual(Object.keys(report.targets), [
+        'tracingOverheadVsSdk <= 2.0',
+        'offVsFloor <= 3.0',
+        'whoami p99 under logins <= 3x alone',
+        'no non-2xx in allowed scenarios',
+        'peak RSS <= 150 MB per service',
+      ]);
+      for (const name of ['tracingOverheadVsSdk', 'offVsFloor', 'access-on / access-off'])
+        assert.equal(typeof report.ratios[name], 'number', name);
+      for (const name of [
+        'serverHopMs',
+        'clientHopMs',
+        'sdkMsPerHttpSpan',
+        'unsampledMsPerHttpSpan',
+        'sdkMsPerInternalSpan',
+        'sqliteMsPerStatement',
+        'jwtMsPerSignAndVerify',
+        'floorMsPerRequest',
+        'sdkMsPerRequest',
+      ])
+        assert.equal(typeof report.anchors[name], 'number', `anchors.${name}`);
+      const chain = report.anchors.chain as Record<
+        string,
+        { cpuMsPerRequest: { front: number; back: number } }
+      >;
+      assert.deepEqual(Object.keys(chain), ['bare', 'sampled', 'unsampled', 'internal-spans']);
+      for (const name of [
+        'serverSpans',
+        'httpClientSpans',
+        'sqlSpans',
+        'httpSpans',
+        'internalSpans',
+        'spans',
+      ])
+        assert.equal(typeof report.accessShape[name], 'number', `accessShape.${name}`);
+      assert.equal(typeof report.accessShape.idToken, 'boolean');
+      for (const name of ['access-off', 'access-on']) {
+        const cpu = report.cpuMsPerAccessRequest[name];
+        assert.equal(typeof cpu?.sum, 'number', `${name}: sum`);
+        for (const service of services)
+          assert.equal(typeof cpu?.byService[service], 'number', `${name}: ${service}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('access request shape and the anchors it is priced with', () => {
+  const span = (name: string, kind: number, attributes: string[]) => ({
+    traceId: 't',
+    spanId: name,
+    name,
+    kind,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    attributes: attributes.map((key) => ({ key, value: { stringValue: 'x' } })),
+  });
+  const access = (extra: ReturnType<typeof span>[] = []) => ({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              span('GET /documents/:id', 2, ['http.request.method']),
+              span('rule.match', 1, []),
+              span('GET', 3, ['http.request.method']),
+              span('GET /sessions/whoami', 2, ['http.request.method']),
+              span('SELECT sessions', 3, ['db.system.name', 'db.query.text']),
+              span('upstream', 3, ['http.request.method', 'gateway.rule.id']),
+              ...extra,
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  test('counts server, HTTP client, SQL and other spans, and whether an id_token was minted', () => {
+    assert.deepEqual(traceShapeOf(access()), {
+      serverSpans: 2,
+      httpClientSpans: 2,
+      sqlSpans: 1,
+      otherInternalSpans: 1,
+      httpSpans: 4,
+      internalSpans: 2,
+      spans: 6,
+      idToken: false,
+    });
+    assert.equal(traceShapeOf(access([span('mutate.id_token', 1, [])])).idToken, true);
+  });
+
+  test('takes the most common shape, so a trace still in a batch does not count', () => {
+    const incomplete = {
+      resourceSpans: [{ scopeSpans: [{ spans: [span('GET', 2, ['http.request.method'])] }] }],
+    };
+    const common = commonShape([access(), incomplete, access()]);
+    assert.equal(common?.traces, 2);
+    assert.equal(common?.shape.spans, 6);
+  });
+
+  test('prices the floor from hops, statements and the id_token, and the SDK from span counts', () => {
+    const anchors = {
+      serverHopMs: 0.02,
+      clientHopMs: 0.04,
+      sqliteMsPerStatement: 0.005,
+      jwtMsPerSignAndVerify: 0.3,
+      sdkMsPerHttpSpan: 0.05,
+      sdkMsPerInternalSpan: 0.01,
+    } as Anchors;
+    const shape = traceShapeOf(access());
+    assert.equal(floorMsPerRequest(anchors, shape), 2 * 0.02 + 2 * 0.04 + 0.005);
+    assert.equal(
+      floorMsPerRequest(anchors, traceShapeOf(access([span('mutate.id_token', 1, [])]))),
+      2 * 0.02 + 2 * 0.04 + 0.005 + 0.3,
+    );
+    assert.equal(sdkMsPerRequest(anchors, shape), 4 * 0.05 + 2 * 0.01);
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { serviceBin, type ServiceName } from '@mesh/testkit';
 
-const services: ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
+const services: ServiceName[] = ['gateway', 'identity', 'permission', 'documents', 'oauth2'];
 const run = (service: ServiceName, args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [serviceBin(service), ...args], {
     encoding: 'utf8',

@@ -319,7 +319,8 @@ describe('infra/Dockerfile', () => {
   test('the runtime holds only production dependencies from a separate `npm ci --omit=dev` stage', () => {
     assert.deepEqual(runs('prod-deps'), ['RUN npm ci --omit=dev --no-audit --no-fund']);
     const runtime = stages.find((stage) => stage.name === 'runtime');
-    assert.ok(runtime?.instructions.includes('COPY --from=prod-deps /app/node_modules ./node_modules'));
+    // The whole /app of that stage: npm nests packages under workspaces (libs/config/node_modules).
+    assert.ok(runtime?.instructions.includes('COPY --from=prod-deps /app ./'));
     assert.ok(!runtime?.instructions.some((line) => line.startsWith('COPY --from=build /app/node_modules')));
     assert.ok(runtime?.instructions.includes('USER node'));
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serviceNodeFlags, waitFor, type ServiceName } from '@mesh/testkit';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
-import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
+import { browserLogin, getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { flattenSpans } from '../src/sink/otlp-json';
 import { pollTrace, traceIdOf } from '../src/trace-query';
 import type { DemoUser } from '../src/demo-data';
@@ -67,7 +67,7 @@ describe('the gateway with the real services', () => {
 
   it('allowed: 200 with viewed_by = alice, with the session as cookie, bearer token or X-Session-Token', async () => {
     const alternatives: Record<string, string>[] = [
-      { cookie: `ory_kratos_session=${tokens.alice}` },
+      { cookie: (await browserLogin(mesh.urls.gateway, 'alice')).cookie },
       { authorization: `Bearer ${tokens.alice}` },
       { 'x-session-token': tokens.alice },
     ];
@@ -112,7 +112,7 @@ describe('the gateway with the real services', () => {
           'x-forwarded-proto': 'http',
           'x-forwarded-host': 'mesh.example',
           'x-forwarded-uri': uri,
-          ...(token ? { cookie: `ory_kratos_session=${token}` } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
       });
     const allowed = await decide('/documents/doc-1', tokens.alice);

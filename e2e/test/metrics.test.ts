@@ -5,13 +5,14 @@ import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { find, parseOpenMetrics, total, type Exposition } from '../src/openmetrics';
 
-type Scraped = 'identity' | 'permission' | 'gateway';
+type Scraped = 'identity' | 'permission' | 'gateway' | 'oauth2';
 
 /** Each service's scrape endpoint, as Ory serves it: the URL a Prometheus job would use. */
 const endpoints = (mesh: Mesh): Record<Scraped, string> => ({
   identity: `${mesh.urls.identityAdmin}/admin/metrics/prometheus`,
   permission: `http://127.0.0.1:${mesh.ports.permissionMetrics}/metrics/prometheus`,
   gateway: `http://127.0.0.1:${mesh.ports.gatewayPrometheus}/metrics`,
+  oauth2: `${mesh.urls.oauth2Admin}/admin/metrics/prometheus`,
 });
 
 async function scrape(url: string): Promise<Exposition> {
@@ -32,11 +33,18 @@ describe('Prometheus metrics after the end-to-end flows', () => {
   const responses: TracedResponse[] = [];
 
   before(async () => {
-    mesh = await startMesh({ ports: await freeMeshPorts(), dsn: () => 'memory', bcryptCost: 4 });
+    mesh = await startMesh({
+      ports: await freeMeshPorts(),
+      dsn: () => 'memory',
+      bcryptCost: 4,
+      readyTimeoutMs: 60_000,
+    });
     before_ = await scrape(endpoints(mesh).gateway);
     await seedDemo(mesh.urls);
     const alice = await login(mesh.urls.gateway, 'alice');
     const bob = await login(mesh.urls.gateway, 'bob');
+    const discovery = await fetch(`${mesh.urls.oauth2Public}/.well-known/openid-configuration`);
+    assert.equal(discovery.status, 200);
     responses.push(
       await getDocument(mesh.urls.gateway, 'doc-1', alice.sessionToken),
       await getDocument(mesh.urls.gateway, 'doc-1', bob.sessionToken),
@@ -84,7 +92,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
       [
         'permission',
         {
-          http_request_method: 'GET',
+          http_request_method: 'POST',
           http_route: '/relation-tuples/check',
           http_response_status_code: '200',
         },
@@ -92,9 +100,17 @@ describe('Prometheus metrics after the end-to-end flows', () => {
       [
         'permission',
         {
-          http_request_method: 'GET',
+          http_request_method: 'POST',
           http_route: '/relation-tuples/check',
           http_response_status_code: '403',
+        },
+      ],
+      [
+        'oauth2',
+        {
+          http_request_method: 'GET',
+          http_route: '/.well-known/openid-configuration',
+          http_response_status_code: '200',
         },
       ],
     ];
@@ -144,7 +160,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
   });
 
   test('the span exporter’s queue and dropped-span counter are on every service', () => {
-    for (const service of ['gateway', 'identity', 'permission'] as const) {
+    for (const service of ['gateway', 'identity', 'permission', 'oauth2'] as const) {
       const dropped = find(after_[service], 'otel_sdk_processor_span_processed_total', {
         error_type: 'queue_full',
       });

@@ -8,7 +8,7 @@ import { createIsolatedSchema, type IsolatedSchema } from '@mesh/sql';
 import type { ServiceName } from '@mesh/testkit';
 import { demoUsers, type DemoUser } from '../src/demo-data';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
-import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
+import { browserLogin, getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { flattenSpans, SpanKind, StatusCode, type FlatSpan } from '../src/sink/otlp-json';
 import { pollTrace } from '../src/trace-query';
 import { TraceTree } from '../src/trace-tree';
@@ -158,6 +158,8 @@ describe('the trace contract, end to end', () => {
       const schemas: IsolatedSchema[] = [];
       let ids: Record<DemoUser, string>;
       const tokens = {} as Record<DemoUser, string>;
+      /** The signed session cookies of browser logins (`ory_kratos_session=…`). */
+      const cookies = {} as Record<DemoUser, string>;
       const loginTraces = {} as Record<DemoUser, string>;
       const traces = new Map<string, Promise<TraceTree>>();
       const responses = new Map<string, TracedResponse>();
@@ -194,8 +196,9 @@ describe('the trace contract, end to end', () => {
         });
         ids = await seedDemo(mesh.urls);
         for (const user of ['alice', 'bob'] as const) {
-          const result = await login(mesh.urls.gateway, user);
-          tokens[user] = result.sessionToken;
+          const result = await browserLogin(mesh.urls.gateway, user);
+          cookies[user] = result.cookie;
+          tokens[user] = (await login(mesh.urls.gateway, user)).sessionToken;
           assert.ok(result.traceId, 'login answers with a traceresponse header');
           loginTraces[user] = result.traceId;
         }
@@ -208,7 +211,7 @@ describe('the trace contract, end to end', () => {
         for (const [label, user, document] of requests) {
           responses.set(
             label,
-            await getDocument(mesh.urls.gateway, document, user ? tokens[user] : undefined),
+            await getDocument(mesh.urls.gateway, document, undefined, user ? { cookie: cookies[user] } : {}),
           );
         }
       });
@@ -461,7 +464,8 @@ describe('the trace contract, end to end', () => {
           demoUsers.bob.password,
           tokens.alice,
           tokens.bob,
-          `ory_kratos_session=${tokens.alice}`,
+          cookies.alice,
+          cookies.bob,
           `Bearer ${tokens.bob}`,
         ];
         const everything = flattenSpans(mesh.sink.store.all());

@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Mesh } from '../mesh';
 import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
 import { accessLoad, benchSettings, startBenchMesh, warmed } from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
 import { ProcessSampler } from './process-stats';
+import { commonShape } from './trace-shape';
 
-const { connections, durationSeconds, warmupSeconds } = benchSettings;
+const { connections, durationSeconds, warmupSeconds, anchorSeconds } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
 const loginConnections = 4;
 
@@ -20,16 +19,6 @@ interface ScenarioResult extends LoadResult {
   peakRssMb: Record<string, number>;
   /** CPU time (user + system) each process used per request of the scenario, in ms. */
   cpuMsPerRequest: Record<string, number>;
-}
-
-async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, 'baseline-server.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await once(lines, 'line')) as [string];
-  const { listening } = JSON.parse(line) as { listening: number };
-  return { url: `http://127.0.0.1:${listening}/`, child };
 }
 
 const pidsOf = (mesh: Mesh) => () =>
@@ -94,7 +83,8 @@ function loginLoad(identityPublic: string): LoadOptions {
   };
 }
 
-const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 1000) / 1000);
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+const ratio = (a: number, b: number) => (b === 0 ? 0 : round3(a / b));
 
 function table(results: readonly ScenarioResult[]): string {
   const rows = results.map((result) => {
@@ -116,15 +106,17 @@ async function main(): Promise<void> {
     `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up`,
   );
 
-  const baseline = await startBaseline();
+  const baseline = await spawnListening('baseline-server.js', process.env);
   results.push(
     await measured(
       'baseline',
       () => new Map([['baseline', baseline.child.pid ?? 0]]),
-      warmed({ url: baseline.url, connections, durationSeconds }),
+      warmed({ url: `${baseline.url}/`, connections, durationSeconds }),
     ),
   );
   baseline.child.kill('SIGTERM');
+
+  const anchors = await measureAnchors(print);
 
   const off = await startBenchMesh({ TRACING_PROVIDER: '' });
   results.push(await measured('access-off', pidsOf(off.mesh), warmed(accessLoad(off))));
@@ -133,6 +125,11 @@ async function main(): Promise<void> {
   const on = await startBenchMesh({});
   const pids = pidsOf(on.mesh);
   results.push(await measured('access-on', pids, warmed(accessLoad(on))));
+  // The access request's shape, from the traces this run produced (before the next scenarios evict them).
+  const sink = on.mesh.sink;
+  const shaped = commonShape(sink.store.traceIds().flatMap((id) => sink.trace(id) ?? []));
+  if (!shaped) throw new Error('access-on left no trace in the sink');
+  const shape = shaped.shape;
   const whoami: LoadOptions = {
     url: `${on.mesh.urls.identityPublic}/sessions/whoami`,
     connections,
@@ -191,7 +188,23 @@ async function main(): Promise<void> {
     for (const [service, mb] of Object.entries(result.peakRssMb))
       peakByService[service] = Math.max(peakByService[service] ?? 0, mb);
   }
+  const cpuOf = (name: string) => {
+    const byService = byName(name).cpuMsPerRequest;
+    return { byService, sum: round3(Object.values(byService).reduce((total, ms) => total + ms, 0)) };
+  };
+  const cpuMsPerAccessRequest = {
+    'access-off': cpuOf('access-off'),
+    'access-on': cpuOf('access-on'),
+    'access-unsampled': cpuOf('access-unsampled'),
+  };
+  const floor = floorMsPerRequest(anchors, shape);
+  const sdk = sdkMsPerRequest(anchors, shape);
   const ratios = {
+    tracingOverheadVsSdk: ratio(
+      cpuMsPerAccessRequest['access-on'].sum - cpuMsPerAccessRequest['access-off'].sum,
+      sdk,
+    ),
+    offVsFloor: ratio(cpuMsPerAccessRequest['access-off'].sum, floor),
     'access-on / access-off': ratio(
       byName('access-on').requestsPerSecond,
       byName('access-off').requestsPerSecond,
@@ -201,25 +214,32 @@ async function main(): Promise<void> {
       byName('baseline').requestsPerSecond,
     ),
     'whoami p99 under logins / alone': ratio(byName('login-contention').p99Ms, byName('whoami').p99Ms),
-    'access-unsampled / access-off (informational)': ratio(
+    'access-unsampled / access-off': ratio(
       byName('access-unsampled').requestsPerSecond,
       byName('access-off').requestsPerSecond,
     ),
   };
   const targets = {
-    'access-on / access-off >= 0.85': ratios['access-on / access-off'] >= 0.85,
-    'access-on / baseline >= 0.10': ratios['access-on / baseline'] >= 0.1,
+    'tracingOverheadVsSdk <= 2.0': ratios.tracingOverheadVsSdk <= 2,
+    'offVsFloor <= 3.0': ratios.offVsFloor <= 3,
     'whoami p99 under logins <= 3x alone': ratios['whoami p99 under logins / alone'] <= 3,
-    'no non-2xx in allowed scenarios': ['access-off', 'access-on', 'whoami', 'check'].every(
-      (name) => byName(name).non2xx === 0 && byName(name).errors === 0,
-    ),
+    'no non-2xx in allowed scenarios': [
+      'access-off',
+      'access-on',
+      'access-unsampled',
+      'whoami',
+      'check',
+    ].every((name) => byName(name).non2xx === 0 && byName(name).errors === 0),
     'peak RSS <= 150 MB per service': Object.entries(peakByService).every(
       ([service, mb]) => service === 'baseline' || mb <= 150,
     ),
   };
   const report = {
     machine: { cpus: availableParallelism(), node: process.version },
-    settings: { connections, durationSeconds, warmupSeconds, loginConnections },
+    settings: { connections, durationSeconds, warmupSeconds, anchorSeconds, loginConnections },
+    anchors: { ...anchors, floorMsPerRequest: floor, sdkMsPerRequest: sdk },
+    accessShape: { ...shape, tracesWithThisShape: shaped.traces },
+    cpuMsPerAccessRequest,
     scenarios: results,
     logins: logins && {
       requestsPerSecond: logins.requestsPerSecond,
@@ -234,6 +254,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(outputPath), { recursive: true });
   writeFileSync(outputPath, `${JSON.stringify(report, null, 2)}\n`);
 
+  const ms = (value: number) => value.toFixed(4);
   print('');
   print(table(results));
   print('');
@@ -245,11 +266,30 @@ async function main(): Promise<void> {
       .map(([service, mb]) => `${service} ${mb}`)
       .join(', ')}`,
   );
-  for (const name of ['access-off', 'access-on', 'access-unsampled']) {
+  print('');
+  print('anchors (CPU ms, this run):');
+  for (const run of Object.values(anchors.chain)) {
     print(
-      `CPU ms per request, ${name}: ${Object.entries(byName(name).cpuMsPerRequest)
-        .map(([service, ms]) => `${service} ${ms}`)
-        .join(', ')}`,
+      `  2-hop chain ${run.variant.padEnd(14)} front ${ms(run.cpuMsPerRequest.front)}  back ${ms(run.cpuMsPerRequest.back)}  per request (${run.requestsPerSecond} req/s, ${run.non2xx} errors)`,
+    );
+  }
+  print(`  server hop ${ms(anchors.serverHopMs)}, client hop ${ms(anchors.clientHopMs)}`);
+  print(
+    `  sdkMsPerHttpSpan ${ms(anchors.sdkMsPerHttpSpan)} (unsampled ${ms(anchors.unsampledMsPerHttpSpan)}), sdkMsPerInternalSpan ${ms(anchors.sdkMsPerInternalSpan)}`,
+  );
+  print(
+    `  SQLite point statement ${ms(anchors.sqliteMsPerStatement)}, JWT sign + verify (${anchors.jwtAlgorithm}) ${ms(anchors.jwtMsPerSignAndVerify)}`,
+  );
+  print(
+    `access request shape (from ${shaped.traces} traces): ${shape.spans} spans = ${shape.httpSpans} http (${shape.serverSpans} server, ${shape.httpClientSpans} client) + ${shape.internalSpans} internal (${shape.sqlSpans} SQL); id_token ${shape.idToken ? 'yes' : 'no'}`,
+  );
+  print(`floorMsPerRequest ${ms(floor)}, SDK price per request ${ms(sdk)}`);
+  print('');
+  for (const [name, cpu] of Object.entries(cpuMsPerAccessRequest)) {
+    print(
+      `CPU ms per request, ${name}: ${Object.entries(cpu.byService)
+        .map(([service, value]) => `${service} ${value}`)
+        .join(', ')}; sum ${cpu.sum}`,
     );
   }
   for (const [name, value] of Object.entries(ratios)) print(`${name}: ${value}`);

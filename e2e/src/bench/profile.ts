@@ -7,6 +7,8 @@ import { isCpuProfile, summarizeProfile } from './profile-summary';
 
 const services: readonly ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
 const profileDir = process.env.BENCH_PROFILE_DIR ?? join(repoRoot, 'bench', 'profiles');
+/** `off` profiles the access-off scenario instead: what a request costs with no tracing at all. */
+const tracingOff = process.env.BENCH_PROFILE_TRACING === 'off';
 
 /**
  * `npm run bench:profile`: the access-on scenario with every service under `node --cpu-prof`, then each
@@ -23,14 +25,14 @@ async function main(): Promise<void> {
       ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${service}.cpuprofile`],
     ]),
   );
-  const bench = await startBenchMesh({}, { nodeFlags });
+  const bench = await startBenchMesh(tracingOff ? { TRACING_PROVIDER: '' } : {}, { nodeFlags });
   const load = warmed(accessLoad(bench));
   await load.warmup();
   const result = await load.run();
   await bench.mesh.stop();
 
   print(
-    `access-on under the profiler: ${result.requestsPerSecond} req/s, ${result.errors} errors (the profiler slows every service)`,
+    `${tracingOff ? 'access-off' : 'access-on'} under the profiler: ${result.requestsPerSecond} req/s, ${result.errors} errors (the profiler slows every service)`,
   );
   for (const service of services) {
     const path = join(profileDir, `${service}.cpuprofile`);

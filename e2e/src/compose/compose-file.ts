@@ -23,19 +23,29 @@ export interface ComposeFile {
 }
 
 /**
- * Compose's variable interpolation with every variable unset: `${NAME:-default}` and `${NAME-default}`
- * become the default, `${NAME}` the empty string. The file as `docker compose up` sees it by default.
+ * Compose's variable interpolation: `${NAME:-default}` is the default when NAME is unset or empty,
+ * `${NAME-default}` when it is unset, `${NAME}` the value or the empty string. With no variables, the
+ * file as `docker compose up` sees it by default.
  */
-export function interpolateDefaults(text: string): string {
+export function interpolateDefaults(text: string, variables: Record<string, string> = {}): string {
   return text.replace(
-    /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g,
-    (_match, _name: string, fallback?: string) => fallback ?? '',
+    /\$\{([A-Z0-9_]+)(?:(:?)-([^}]*))?\}/g,
+    (_match, name: string, colon?: string, fallback?: string) => {
+      const value = variables[name];
+      if (value === undefined || (colon === ':' && value === '')) return fallback ?? '';
+      return value;
+    },
   );
 }
 
-/** docker-compose.yml, interpolated with defaults and with YAML merge keys (`<<: *anchor`) applied. */
-export function readComposeFile(path = join(repoRoot, 'docker-compose.yml')): ComposeFile {
-  return parseYaml(interpolateDefaults(readFileSync(path, 'utf8')), { merge: true }) as ComposeFile;
+/** docker-compose.yml, interpolated (defaults unless `variables` sets them), YAML merge keys applied. */
+export function readComposeFile(
+  path = join(repoRoot, 'docker-compose.yml'),
+  variables: Record<string, string> = {},
+): ComposeFile {
+  return parseYaml(interpolateDefaults(readFileSync(path, 'utf8'), variables), {
+    merge: true,
+  }) as ComposeFile;
 }
 
 export interface Mount {

@@ -6,7 +6,7 @@ import { waitForHttpOk } from './wait';
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
 
-export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents';
+export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2';
 
 /** The built CLI of a service, as `npx <name>` runs it. */
 export const serviceBin = (name: ServiceName): string =>
@@ -113,6 +113,7 @@ export function startService(
     /** More `node` flags after serviceNodeFlags (the profiler's, say). */
     nodeFlags?: readonly string[];
     onLine?: ProcessOptions['onLine'];
+    readyTimeoutMs?: number;
   },
 ): Promise<RunningProcess> {
   return startProcess({
@@ -127,6 +128,7 @@ export function startService(
     ],
     env: options.env,
     readyUrl: options.readyUrl,
+    readyTimeoutMs: options.readyTimeoutMs,
     onLine: options.onLine,
   });
 }

@@ -1,7 +1,34 @@
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { TextMapPropagator } from '@opentelemetry/api';
+import {
+  propagation,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
+
+/**
+ * Jaeger's `uber-trace-id` in and out, and its `uberctx-*` baggage headers in only. Injecting baggage as
+ * one `uberctx-*` header per entry besides the W3C `baggage` header doubles its bytes and turns a long
+ * baggage into as many headers, enough to make the next hop answer 431; baggage leaves once, as W3C.
+ */
+class JaegerTraceContextPropagator implements TextMapPropagator {
+  private readonly jaeger = new JaegerPropagator();
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.jaeger.inject(propagation.deleteBaggage(context), carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.jaeger.extract(context, carrier, getter);
+  }
+
+  fields(): string[] {
+    return this.jaeger.fields();
+  }
+}
 
 /**
  * Extracts any of B3 (single and multi), Jaeger and W3C; on extraction the last valid one wins, so W3C
@@ -13,7 +40,7 @@ export function createPropagator(extra: readonly TextMapPropagator[] = []): Text
     propagators: [
       new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
       new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
-      new JaegerPropagator(),
+      new JaegerTraceContextPropagator(),
       ...extra,
       new W3CTraceContextPropagator(),
       new W3CBaggagePropagator(),

@@ -11,6 +11,8 @@ import { request as httpsRequest } from 'node:https';
 import type { Decision } from './pipeline/decide';
 import { dependencyFailure } from './pipeline/failures';
 import { httpAgent, httpsAgent } from './outbound';
+import { frameOutgoing, type BodyFraming } from './framing';
+import { isPropagationHeader } from './trace-headers';
 
 const tracer = trace.getTracer('gateway');
 
@@ -33,7 +35,14 @@ function endToEndHeaders(headers: IncomingMessage['headers'], drop: readonly str
     .map((name) => name.trim().toLowerCase());
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.has(name) || listed.includes(name) || drop.includes(name)) continue;
+    if (
+      value === undefined ||
+      hopByHop.has(name) ||
+      listed.includes(name) ||
+      drop.includes(name) ||
+      isPropagationHeader(name)
+    )
+      continue;
     result[name] = value;
   }
   return result;
@@ -43,6 +52,9 @@ export interface ProxyTarget {
   request: IncomingMessage;
   response: ServerResponse;
   decision: Decision;
+  /** The validated Host authority. */
+  host: string;
+  framing: BodyFraming;
   /** Normalised path plus the original query. */
   pathAndQuery: string;
   /** Headers a client may not send (a mutator sets them). */
@@ -67,7 +79,8 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
   const url = new URL(`${basePath}${stripped}`, upstream.url);
 
   const headers = endToEndHeaders(request.headers, target.forbiddenHeaders);
-  const originalHost = request.headers.host ?? '';
+  frameOutgoing(headers, target.framing);
+  const originalHost = target.host;
   const forwardedFor = request.headers['x-forwarded-for'];
   headers['x-forwarded-for'] =
     `${forwardedFor ? `${String(forwardedFor)}, ` : ''}${request.socket.remoteAddress ?? ''}`;
@@ -126,7 +139,8 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
           answer.on('end', () => finish());
           answer.on('error', () => finish());
         });
-        request.pipe(outgoing);
+        if (target.framing.kind === 'none') outgoing.end();
+        else request.pipe(outgoing);
       },
     );
   });

@@ -6,6 +6,7 @@ import type { GatewayConfig } from './config';
 import { httpAgent, httpsAgent } from './outbound';
 import { Authenticator } from './pipeline/authenticate';
 import { Authorizer } from './pipeline/authorize';
+import { recordUnparsedRequest } from './refusal';
 import { RuleRepository } from './rules/repository';
 import { addApiRoutes } from './routes/api';
 import { addProxyRoutes } from './routes/proxy';
@@ -36,6 +37,7 @@ export async function serve(
   );
   const proxyServer = await listen(proxyApp, { ...config.serve.proxy, log, name: 'proxy' });
   const apiServer = await listen(apiApp, { ...config.serve.api, log, name: 'api' });
+  for (const server of [proxyServer, apiServer]) server.on('clientError', recordUnparsedRequest);
   const { metrics_path: path, ...prometheus } = config.serve.prometheus;
   const metricsServer = await listenMetrics({ ...prometheus, path, log });
   return {

@@ -1,137 +1,139 @@
-import { parseDuration } from '@mesh/config';
-import { badRequest, HttpError, notFound, unauthorized } from '@mesh/server';
+import { badRequest, HttpError, notFound } from '@mesh/server';
 import type { PasswordHasher } from '@mesh/tracing';
-import type { IdentityConfig } from './config';
-import { minimumPasswordLength } from './request-schemas';
-import { hashToken, newSessionToken } from './session-token';
-import type { FlowRecord, IdentityRecord, IdentityStore, SessionRecord } from './store/identity-store';
+import { randomUUID } from 'node:crypto';
+import { passwordViolation } from './password-policy';
+import type { IdentitySchema, IdentitySchemas, TraitViolation } from './schemas/identity-schemas';
+import { DuplicateIdentifierError, type IdentityRecord, type IdentityStore } from './store/identity-store';
+import type { UiText } from './text';
 
-export interface IssuedSession {
-  token: string;
-  session: SessionRecord;
-  identity: IdentityRecord;
+/** An identity as the admin API and the flows write it. */
+export interface IdentityInput {
+  schema_id?: string;
+  traits: unknown;
+  state?: 'active' | 'inactive';
+  metadata_public?: unknown;
+  metadata_admin?: unknown;
+  /** A clear-text password to hash, or a bcrypt hash to import as is. */
+  password?: { clear?: string; hashed?: string };
 }
 
-/** Kratos's answer to a wrong password and to an unknown identifier: the same words, the same status. */
-const invalidCredentials = () =>
-  new HttpError(
-    400,
-    'The provided credentials are invalid, check for spelling mistakes in your password or username, email address, or phone number.',
-    'invalid credentials',
-    'credentials_invalid',
-  );
-
-function checkPasswordPolicy(password: string): void {
-  if (password.length < minimumPasswordLength) {
-    throw badRequest(`the password must be at least ${minimumPasswordLength} characters long`);
-  }
-}
-
-function unexpired(flow: FlowRecord): FlowRecord {
-  if (new Date(flow.expires_at) <= new Date()) {
-    throw new HttpError(
-      410,
-      `The ${flow.type} flow has expired, start a new one`,
-      'self-service flow expired',
-      'self_service_flow_expired',
+/** The traits broke the identity schema: 400, and the violations for a flow's nodes. */
+export class TraitsInvalidError extends HttpError {
+  constructor(readonly violations: TraitViolation[]) {
+    super(
+      400,
+      'The request was malformed or contained invalid parameters',
+      violations.map((v) => `${v.node ?? 'traits'}: ${v.message.text}`).join('; '),
     );
   }
-  return flow;
 }
 
-/** The identity service's behaviour, independent of HTTP routing. */
-export class IdentityService {
-  private readonly sessionLifespanMs: number;
-  private readonly flowLifespanMs: Record<FlowRecord['type'], number>;
+/** The password breaks the policy (length): 400, with Kratos's message for the password node. */
+export class PasswordInvalidError extends HttpError {
+  constructor(readonly violation: UiText) {
+    super(400, 'The request was malformed or contained invalid parameters', `password: ${violation.text}`);
+  }
+}
 
+/** An identifier of the traits belongs to another identity. */
+export class DuplicateIdentityError extends HttpError {
+  constructor() {
+    super(
+      409,
+      'This identity conflicts with another identity that already exists.',
+      'an identity with one of these identifiers exists already',
+    );
+  }
+}
+
+const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+const bcryptHash = /^\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+/** Identities: schema validation, identifiers, password hashing and storage. */
+export class IdentityService {
   constructor(
     private readonly store: IdentityStore,
+    readonly schemas: IdentitySchemas,
     private readonly hasher: PasswordHasher,
-    /** A hash of a random password at the configured cost: compared against when the identifier is unknown. */
-    private readonly decoyHash: string,
-    config: IdentityConfig,
-  ) {
-    this.sessionLifespanMs = parseDuration('session.lifespan', config.session.lifespan);
-    this.flowLifespanMs = {
-      login: parseDuration('selfservice.flows.login.lifespan', config.selfservice.flows.login.lifespan),
-      registration: parseDuration(
-        'selfservice.flows.registration.lifespan',
-        config.selfservice.flows.registration.lifespan,
-      ),
+  ) {}
+
+  schemaOf(id: string | undefined): IdentitySchema {
+    const schema = this.schemas.get(id ?? this.schemas.defaultId);
+    if (!schema) throw badRequest(`identity schema "${id}" is not configured (see GET /schemas)`);
+    return schema;
+  }
+
+  /** Schema violations of these traits (none: []), and the identifiers they yield. */
+  check(schema: IdentitySchema, traits: unknown): string[] {
+    const violations = schema.validate(traits);
+    if (violations.length > 0) throw new TraitsInvalidError(violations);
+    return schema.identifiers(traits);
+  }
+
+  private async passwordHashOf(password: IdentityInput['password']): Promise<string | undefined> {
+    if (password?.hashed !== undefined) {
+      if (!bcryptHash.test(password.hashed))
+        throw badRequest(
+          'credentials.password.config.hashed_password must be a bcrypt hash ($2a$, $2b$ or $2y$)',
+        );
+      return password.hashed;
+    }
+    if (password?.clear === undefined) return undefined;
+    const violation = passwordViolation(password.clear);
+    if (violation) throw new PasswordInvalidError(violation);
+    return this.hasher.generate(password.clear);
+  }
+
+  async create(input: IdentityInput): Promise<IdentityRecord> {
+    const schema = this.schemaOf(input.schema_id);
+    const identifiers = this.check(schema, input.traits);
+    const passwordHash = await this.passwordHashOf(input.password);
+    const now = new Date().toISOString();
+    const identity: IdentityRecord = {
+      id: randomUUID(),
+      schema_id: schema.id,
+      state: input.state ?? 'active',
+      traits: JSON.stringify(input.traits),
+      metadata_public: json(input.metadata_public),
+      metadata_admin: json(input.metadata_admin),
+      created_at: now,
+      updated_at: now,
     };
+    await this.write(() => this.store.save({ identity, identifiers, passwordHash }, true));
+    return identity;
   }
 
-  async createIdentity(email: string, password: string | undefined): Promise<IdentityRecord> {
-    if (password !== undefined) checkPasswordPolicy(password);
-    const hash = password === undefined ? undefined : await this.hasher.generate(password);
-    return this.store.createIdentity(email, hash);
+  /** Replaces what `input` names of an existing identity (Kratos's PUT keeps unnamed metadata only when absent). */
+  async update(existing: IdentityRecord, input: IdentityInput): Promise<IdentityRecord> {
+    const schema = this.schemaOf(input.schema_id ?? existing.schema_id);
+    const identifiers = this.check(schema, input.traits);
+    const passwordHash = await this.passwordHashOf(input.password);
+    const identity: IdentityRecord = {
+      ...existing,
+      schema_id: schema.id,
+      state: input.state ?? existing.state,
+      traits: JSON.stringify(input.traits),
+      metadata_public: json(input.metadata_public),
+      metadata_admin: json(input.metadata_admin),
+      updated_at: new Date().toISOString(),
+    };
+    const saved = await this.write(() => this.store.save({ identity, identifiers, passwordHash }, false));
+    if (!saved) throw notFound(`identity ${existing.id} does not exist`);
+    return identity;
   }
 
-  createFlow(type: FlowRecord['type'], requestUrl: string): Promise<FlowRecord> {
-    return this.store.createFlow(type, requestUrl, this.flowLifespanMs[type]);
+  async setPassword(identityId: string, password: string): Promise<void> {
+    const violation = passwordViolation(password);
+    if (violation) throw new PasswordInvalidError(violation);
+    await this.store.updatePassword(identityId, await this.hasher.generate(password));
   }
 
-  /** A flow to submit to: unknown is malformed input (400), expired is Kratos's 410. */
-  async activeFlow(id: string, type: FlowRecord['type']): Promise<FlowRecord> {
-    const flow = await this.store.findFlow(id, type);
-    if (!flow)
-      throw badRequest(`the ${type} flow ${id} does not exist`, `The ${type} flow could not be found`);
-    return unexpired(flow);
-  }
-
-  /** A flow lookup, as Kratos answers it: unknown is 404, expired is 410. */
-  async findFlow(id: string, type: FlowRecord['type']): Promise<FlowRecord> {
-    const flow = await this.store.findFlow(id, type);
-    if (!flow) throw notFound(`the ${type} flow ${id} does not exist`);
-    return unexpired(flow);
-  }
-
-  async register(email: string, password: string): Promise<IssuedSession> {
-    const identity = await this.createIdentity(email, password);
-    return this.issueSession(identity);
-  }
-
-  /** Always one lookup and one bcrypt comparison, so the answer time does not reveal which accounts exist. */
-  async login(identifier: string, password: string): Promise<IssuedSession> {
-    const credential = await this.store.findCredential(identifier);
-    const matches = await this.hasher.compare(password, credential?.password_hash ?? this.decoyHash);
-    if (!credential || !matches || credential.state !== 'active') throw invalidCredentials();
-    return this.issueSession(credential);
-  }
-
-  private async issueSession(identity: IdentityRecord): Promise<IssuedSession> {
-    const token = newSessionToken();
-    const session = await this.store.createSession(identity.id, hashToken(token), this.sessionLifespanMs);
-    return { token, session, identity };
-  }
-
-  /** whoami: the session of a token, active and unexpired, with its identity. */
-  async whoami(token: string | undefined): Promise<{ session: SessionRecord; identity: IdentityRecord }> {
-    if (!token)
-      throw unauthorized('no session token was sent', 'No valid session credentials found in the request.');
-    const session = await this.store.findSessionByTokenHash(hashToken(token));
-    if (!session || session.revoked_at !== null || new Date(session.expires_at) <= new Date()) {
-      throw unauthorized(
-        'the session is unknown, expired or revoked',
-        'No valid session credentials found in the request.',
-      );
-    }
-    const identity = await this.store.findIdentity(session.identity_id);
-    if (!identity || identity.state !== 'active') {
-      throw unauthorized(
-        'the identity of the session is gone',
-        'No valid session credentials found in the request.',
-      );
-    }
-    return { session, identity };
-  }
-
-  async logout(token: string): Promise<void> {
-    if (!(await this.store.revokeSessionByTokenHash(hashToken(token)))) {
-      throw unauthorized(
-        'the session token is unknown or already revoked',
-        'No valid session credentials found in the request.',
-      );
+  private async write<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DuplicateIdentifierError) throw new DuplicateIdentityError();
+      throw error;
     }
   }
 }

@@ -156,6 +156,7 @@ for (const variant of variants) {
             'hash.Generate',
             'BEGIN',
             'INSERT identities',
+            'INSERT identity_identifiers',
             'INSERT credentials',
             'COMMIT',
             'INSERT sessions',
@@ -177,7 +178,6 @@ for (const variant of variants) {
         await tracing.reset();
         const carriers: Record<string, string>[] = [
           { 'x-session-token': token },
-          { cookie: `ory_kratos_session=${token}` },
           { authorization: `Bearer ${token}` },
         ];
         for (const headers of carriers) {

@@ -63,7 +63,7 @@ for (const variant of variants) {
         assert.equal(status, 409);
       });
 
-      it('registration flow returns identity, session and token; whoami accepts the token three ways', async () => {
+      it('registration flow returns identity, session and token; whoami takes the token as header or bearer, never as raw cookie', async () => {
         const { data: flow } = await identity.frontend.createNativeRegistrationFlow();
         const fetched = await fetch(`${identity.publicUrl}/self-service/registration/flows?id=${flow.id}`);
         assert.equal(fetched.status, 200);
@@ -81,11 +81,12 @@ for (const variant of variants) {
         const viaHeader = await identity.frontend.toSession({ xSessionToken: token });
         assert.equal(viaHeader.data.identity?.id, data.identity.id);
         assert.equal(viaHeader.headers['x-kratos-authenticated-identity-id'], data.identity.id);
-        const alternatives: Record<string, string>[] = [
-          { cookie: `ory_kratos_session=${token}` },
-          { authorization: `Bearer ${token}` },
-        ];
-        for (const headers of alternatives) {
+        const rawCookie = await fetch(`${identity.publicUrl}/sessions/whoami`, {
+          headers: { cookie: `ory_kratos_session=${token}` },
+        });
+        assert.equal(rawCookie.status, 401, 'a raw session token in the cookie is refused');
+        assert.equal(((await rawCookie.json()) as { error: { id: string } }).error.id, 'session_inactive');
+        for (const headers of [{ authorization: `Bearer ${token}` }]) {
           const response = await fetch(`${identity.publicUrl}/sessions/whoami`, { headers });
           assert.equal(response.status, 200);
           const session = (await response.json()) as {
@@ -121,11 +122,16 @@ for (const variant of variants) {
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify({ method: 'password', identifier, password }),
             });
-            return { status: response.status, body: await response.text() };
+            const body = (await response.json()) as { ui: { messages: unknown[] } };
+            return { status: response.status, messages: body.ui.messages };
           }),
         );
         assert.equal(answers[0]?.status, 400);
         assert.deepEqual(answers[0], answers[1]);
+        assert.deepEqual(
+          (answers[0]?.messages as { id: number }[]).map((message) => message.id),
+          [4000006],
+        );
       });
 
       it('logout, disableSession and deleteIdentity each end the session (whoami 401)', async () => {
@@ -168,6 +174,8 @@ for (const variant of variants) {
           body?: string;
           headers?: Record<string, string>;
           status: number;
+          /** Kratos answers a refused submission with the flow and its messages, not an error body. */
+          flow?: boolean;
         }[] = [
           {
             name: 'invalid JSON',
@@ -179,6 +187,7 @@ for (const variant of variants) {
           },
           {
             name: 'missing password',
+            flow: true,
             url: `/self-service/login?flow=${flow.id}`,
             method: 'POST',
             body: '{"method":"password","identifier":"a@b.c"}',
@@ -187,6 +196,7 @@ for (const variant of variants) {
           },
           {
             name: 'wrong type',
+            flow: true,
             url: `/self-service/login?flow=${flow.id}`,
             method: 'POST',
             body: '{"method":"password","identifier":5,"password":"x"}',
@@ -195,6 +205,7 @@ for (const variant of variants) {
           },
           {
             name: 'wrong method',
+            flow: true,
             url: `/self-service/login?flow=${flow.id}`,
             method: 'POST',
             body: '{"method":"totp","identifier":"a","password":"x"}',
@@ -235,6 +246,7 @@ for (const variant of variants) {
           },
           {
             name: 'short password',
+            flow: true,
             url: `/self-service/registration?flow=${registration.id}`,
             method: 'POST',
             body: '{"method":"password","password":"short","traits":{"email":"y@example.com"}}',
@@ -243,14 +255,16 @@ for (const variant of variants) {
           },
           {
             name: 'duplicate email in another case',
+            flow: true,
             url: `/self-service/registration?flow=${registration.id}`,
             method: 'POST',
             body: '{"method":"password","password":"long-enough","traits":{"email":"Taken@Example.com"}}',
             headers: json,
-            status: 409,
+            status: 400,
           },
           {
             name: 'missing traits',
+            flow: true,
             url: `/self-service/registration?flow=${registration.id}`,
             method: 'POST',
             body: '{"method":"password","password":"long-enough"}',
@@ -259,6 +273,7 @@ for (const variant of variants) {
           },
           {
             name: 'invalid email',
+            flow: true,
             url: `/self-service/registration?flow=${registration.id}`,
             method: 'POST',
             body: '{"method":"password","password":"long-enough","traits":{"email":"not-an-email"}}',
@@ -322,7 +337,7 @@ for (const variant of variants) {
             method: 'DELETE',
             body: '{"session_token":"ory_st_nope"}',
             headers: json,
-            status: 401,
+            status: 403,
           },
         ];
         for (const row of cases) {
@@ -332,8 +347,17 @@ for (const variant of variants) {
             headers: row.headers,
           });
           assert.equal(response.status, row.status, row.name);
-          const body = (await response.json()) as { error?: { code: number; message: string } };
-          assert.equal(body.error?.code, row.status, `${row.name}: Ory error shape`);
+          const body = (await response.json()) as {
+            error?: { code: number; message: string };
+            ui?: { messages?: unknown[]; nodes: { messages: unknown[] }[] };
+          };
+          if (row.flow) {
+            const messages = [
+              ...(body.ui?.messages ?? []),
+              ...(body.ui?.nodes ?? []).flatMap((node) => node.messages),
+            ];
+            assert.ok(messages.length > 0, `${row.name}: the flow names the problem`);
+          } else assert.equal(body.error?.code, row.status, `${row.name}: Ory error shape`);
         }
         const adminCases = [
           {

@@ -6,7 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 /** Health and version probes make no spans. */
 export function isUntracedPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?')[0] ?? '';
-  return path.startsWith('/health/') || path === '/version';
+  return /^(\/admin)?\/health\//.test(path) || path === '/version' || path === '/admin/version';
 }
 
 /** Listeners whose every request goes untraced (a dedicated metrics port), and paths untraced on any port. */

@@ -1,4 +1,8 @@
-import type { Express, Request } from 'express';
+import { context } from '@opentelemetry/api';
+import type { Express, Request, Response } from 'express';
+import { validAuthority, validScheme } from '../authority';
+import { recordRefusal } from '../refusal';
+import { boundedTraceContext } from '../trace-headers';
 import { notFound } from '@mesh/server';
 import { normalisePath } from '../path';
 import type { Authenticator } from '../pipeline/authenticate';
@@ -18,7 +22,23 @@ export function addApiRoutes(
   authenticator: Authenticator,
   authorizer: Authorizer,
 ): void {
-  app.use('/decisions', async (request, response) => {
+  app.use('/decisions', (request, response) =>
+    context.with(boundedTraceContext(), async () => {
+      try {
+        await decideRequest(request, response);
+      } catch (error) {
+        recordRefusal(error, request);
+        throw error;
+      }
+    }),
+  );
+
+  async function decideRequest(request: Request, response: Response): Promise<void> {
+    const host = validAuthority(
+      forwarded(request, 'host') ?? request.get('host'),
+      forwarded(request, 'host') === undefined ? 'Host' : 'X-Forwarded-Host',
+    );
+    const scheme = validScheme(forwarded(request, 'proto') ?? 'http');
     const uri = forwarded(request, 'uri') ?? request.url;
     const queryAt = uri.indexOf('?');
     const path = normalisePath(queryAt < 0 ? uri : uri.slice(0, queryAt));
@@ -29,7 +49,7 @@ export function addApiRoutes(
       authorizer,
       {
         method: forwarded(request, 'method') ?? request.method,
-        origin: `${forwarded(request, 'proto') ?? 'http'}://${forwarded(request, 'host') ?? request.get('host') ?? 'localhost'}`,
+        origin: `${scheme}://${host}`,
         path,
         headers: request.headers,
       },
@@ -37,7 +57,7 @@ export function addApiRoutes(
     );
     for (const [name, value] of Object.entries(decision.mutatedHeaders)) response.setHeader(name, value);
     response.status(200).end();
-  });
+  }
 
   app.get('/rules', (_request, response) => {
     response.json(repository.rules.map((rule) => rule.source));

@@ -1,4 +1,9 @@
-import type { Express } from 'express';
+import { context } from '@opentelemetry/api';
+import type { Express, Request, Response } from 'express';
+import { validAuthority } from '../authority';
+import { bodyFramingOf } from '../framing';
+import { recordRefusal } from '../refusal';
+import { boundedTraceContext } from '../trace-headers';
 import { parseDuration } from '@mesh/config';
 import type { GatewayConfig } from '../config';
 import { normalisePath } from '../path';
@@ -17,7 +22,20 @@ export function addProxyRoutes(
   authorizer: Authorizer,
 ): void {
   const timeoutMs = parseDuration('timeouts.upstream', config.timeouts.upstream);
-  app.use(async (request, response) => {
+  app.use((request, response) =>
+    context.with(boundedTraceContext(), async () => {
+      try {
+        await proxyRequest(request, response);
+      } catch (error) {
+        recordRefusal(error, request);
+        throw error;
+      }
+    }),
+  );
+
+  async function proxyRequest(request: Request, response: Response): Promise<void> {
+    const host = validAuthority(request.headers.host, 'Host');
+    const framing = bodyFramingOf(request);
     const raw = request.originalUrl;
     const queryAt = raw.indexOf('?');
     const path = normalisePath(queryAt < 0 ? raw : raw.slice(0, queryAt));
@@ -26,7 +44,7 @@ export function addProxyRoutes(
     for (const name of forbiddenHeaders) delete request.headers[name];
     const decision = await decide(repository, authenticator, authorizer, {
       method: request.method,
-      origin: `http://${request.headers.host ?? 'localhost'}`,
+      origin: `http://${host}`,
       path,
       headers: request.headers,
     });
@@ -34,10 +52,12 @@ export function addProxyRoutes(
       request,
       response,
       decision,
+      host,
+      framing,
       pathAndQuery: `${path}${query}`,
       forbiddenHeaders,
       clientProtocol: 'http',
       timeoutMs,
     });
-  });
+  }
 }
