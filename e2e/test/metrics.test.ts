@@ -3,17 +3,22 @@ import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@mesh/testkit';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
+import { metricsEndpoints } from '../src/metrics-endpoints';
 import { find, parseOpenMetrics, total, type Exposition } from '../src/openmetrics';
 
 type Scraped = 'identity' | 'permission' | 'gateway' | 'oauth2';
 
-/** Each service's scrape endpoint, as Ory serves it: the URL a Prometheus job would use. */
-const endpoints = (mesh: Mesh): Record<Scraped, string> => ({
-  identity: `${mesh.urls.identityAdmin}/admin/metrics/prometheus`,
-  permission: `http://127.0.0.1:${mesh.ports.permissionMetrics}/metrics/prometheus`,
-  gateway: `http://127.0.0.1:${mesh.ports.gatewayPrometheus}/metrics`,
-  oauth2: `${mesh.urls.oauth2Admin}/admin/metrics/prometheus`,
-});
+function endpoints(mesh: Mesh): Record<Scraped, string> {
+  const urls = metricsEndpoints(mesh);
+  const all = {
+    identity: urls.identity,
+    permission: urls.permission,
+    gateway: urls.gateway,
+    oauth2: urls.oauth2,
+  };
+  for (const [service, url] of Object.entries(all)) assert.ok(url, `${service} has a metrics endpoint`);
+  return all as Record<Scraped, string>;
+}
 
 async function scrape(url: string): Promise<Exposition> {
   const response = await fetch(url, { headers: { accept: 'application/openmetrics-text' } });
