@@ -3,6 +3,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { waitForHttpOk } from './wait';
 
+/** How long a started service may take to answer /health/ready before it counts as failed. */
+const serviceReadyTimeoutMs = 60_000;
+
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
 
@@ -85,7 +88,12 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
     );
   });
   try {
-    await Promise.race([waitForHttpOk(options.readyUrl, options.readyTimeoutMs), failedEarly]);
+    // Readiness, not a timing target: a crash ends the wait at once through `failedEarly`, so the
+    // deadline only has to outlast a slow start on a loaded two-core machine.
+    await Promise.race([
+      waitForHttpOk(options.readyUrl, options.readyTimeoutMs ?? serviceReadyTimeoutMs),
+      failedEarly,
+    ]);
   } catch (error) {
     await running.kill();
     throw error;
