@@ -17,44 +17,34 @@ const serverDuration = new Histogram({
   registers: [registry],
 });
 
-/** What express leaves on a request it routed: the matched route's pattern under its mount path. */
-interface RoutedRequest extends IncomingMessage {
-  baseUrl?: string;
-  route?: { path?: unknown };
-}
-
-function expressRoute(request: RoutedRequest): string | undefined {
-  const path = request.route?.path;
-  return typeof path === 'string' ? `${request.baseUrl ?? ''}${path}` : undefined;
-}
+/** The low-cardinality route a framework matched for a request, read once its response has ended. */
+export type RouteOf = (request: IncomingMessage) => string | undefined;
 
 /**
  * Express middleware that observes every request that reaches it, once its response is done. The route
- * label is the server span's `http.route` (the express route, or the gateway's access rule), else the
- * express route when tracing is off; it is absent when nothing matched, so raw paths never become labels.
- * Mounted after the health, version and metrics routes, so probes and scrapes are not counted.
+ * label is the one a handler set on the server span (the gateway's access rule pattern), else `routeOf`
+ * (the express route); it is absent when nothing matched, so raw paths never become labels. Mount it after
+ * the health, version and metrics routes, so probes and scrapes are not counted.
  */
-export function recordServerDuration(
-  request: RoutedRequest,
-  response: ServerResponse,
-  next: () => void,
-): void {
-  const started = performance.now();
-  const span = trace.getActiveSpan();
-  const rpc = getRPCMetadata(context.active());
-  let recorded = false;
-  const record = () => {
-    if (recorded) return;
-    recorded = true;
-    const labels: Record<string, string | number> = {
-      http_request_method: methodLabel(request.method),
-      http_response_status_code: response.statusCode,
+export function recordServerDurations(routeOf: RouteOf) {
+  return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
+    const started = performance.now();
+    const span = trace.getActiveSpan();
+    const rpc = getRPCMetadata(context.active());
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
+      const labels: Record<string, string | number> = {
+        http_request_method: methodLabel(request.method),
+        http_response_status_code: response.statusCode,
+      };
+      const route = rpc?.route ?? routeOf(request);
+      if (route) labels.http_route = route;
+      observeHistogram(serverDuration, labels, (performance.now() - started) / 1000, exemplarOf(span));
     };
-    const route = rpc?.route ?? expressRoute(request);
-    if (route) labels.http_route = route;
-    observeHistogram(serverDuration, labels, (performance.now() - started) / 1000, exemplarOf(span));
+    response.once('finish', record);
+    response.once('close', record);
+    next();
   };
-  response.once('finish', record);
-  response.once('close', record);
-  next();
 }

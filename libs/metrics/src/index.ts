@@ -2,7 +2,7 @@ export { registry, renderMetrics } from './registry';
 export { exemplarOf, type ExemplarLabels } from './exemplar';
 export { durationBuckets, methodLabel } from './buckets';
 export { observeHistogram } from './observe';
-export { recordServerDuration } from './http-server';
+export { recordServerDurations, type RouteOf } from './http-server';
 export { recordClientDurations } from './http-client';
 export {
   recordDbOperation,

@@ -10,7 +10,7 @@ import {
   methodLabel,
   operationNameOf,
   recordDbOperation,
-  recordServerDuration,
+  recordServerDurations,
   renderMetrics,
   sdkSelfMetricsProvider,
   serveMetrics,
@@ -115,10 +115,8 @@ describe('the HTTP server histogram and the endpoint', () => {
         void serveMetrics(incoming, response);
         return;
       }
-      recordServerDuration(
-        Object.assign(incoming, {
-          route: incoming.url === '/things/1' ? { path: '/things/:id' } : undefined,
-        }),
+      recordServerDurations((request) => (request.url === '/things/1' ? '/things/:id' : undefined))(
+        incoming,
         response,
         () => {
           response.statusCode = incoming.url === '/things/1' ? 200 : 404;

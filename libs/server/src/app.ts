@@ -1,6 +1,6 @@
-import { recordClientDurations, recordServerDuration, serveMetrics } from '@mesh/metrics';
-import { traceResponseValue, untraceRequests, type Logger } from '@mesh/tracing';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { recordClientDurations, recordServerDurations, serveMetrics } from '@mesh/metrics';
+import { expressRouteOf, untraceRequests, type Logger } from '@mesh/tracing';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { HttpError, oryError } from './errors';
 
 export interface AppOptions {
@@ -31,12 +31,6 @@ const bodyParserReasons: Record<string, string> = {
   'encoding.unsupported': 'The request body has an unsupported content encoding',
   'charset.unsupported': 'The request body has an unsupported charset',
   'request.aborted': 'The request was aborted by the client',
-};
-
-const traceResponse: RequestHandler = (_request, response, next) => {
-  const value = traceResponseValue();
-  if (value) response.setHeader('traceresponse', value);
-  next();
 };
 
 function errorHandler(log: Logger): ErrorRequestHandler {
@@ -71,15 +65,14 @@ function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 /**
- * One express app per port, the same on every service: `traceresponse` on every response, untraced
- * `/health/alive`, `/health/ready` and `/version`, the HTTP server duration histogram, a bounded JSON body,
- * and errors in the Ory shape.
+ * One express app per port, the same on every service: untraced `/health/alive`, `/health/ready` and
+ * `/version`, the HTTP server duration histogram, a bounded JSON body, and errors in the Ory shape. (`traceresponse` on every traced response
+ * is set by libs/tracing as the server span starts.)
  */
 export function createApp(options: AppOptions, addRoutes: (app: Express) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(traceResponse);
   app.get('/health/alive', (_request, response) => {
     response.json({ status: 'ok' });
   });
@@ -105,7 +98,7 @@ export function createApp(options: AppOptions, addRoutes: (app: Express) => void
   }
   // After the probes and the scrape: those are neither traced nor counted.
   recordClientDurations();
-  app.use(recordServerDuration);
+  app.use(recordServerDurations(expressRouteOf));
   if (options.parseJson !== false)
     app.use(express.json({ limit: options.bodyLimit ?? '1mb', strict: false }));
   addRoutes(app);
