@@ -1,11 +1,11 @@
 import { demoRequests, type DemoUser } from './demo-data';
 import { runMachineDemo } from './demo-machine';
-import { defaultMeshUrls, getDocument, login, seedDemo, type MeshUrls } from './mesh-client';
+import { browserLogin, defaultMeshUrls, getDocument, seedDemo, type MeshUrls } from './mesh-client';
 import { pollTrace } from './trace-query';
 import { renderWaterfall } from './waterfall';
 
 /**
- * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the four access
+ * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the access
  * requests, then the machine part (an OAuth2 token and the seed's duplicate POST /admin/clients), and prints
  * each one's status, trace id, Jaeger link and waterfall (fetched from the trace backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
  * PERMISSION_WRITE_URL, DOCUMENTS_URL, OAUTH2_PUBLIC_URL, OAUTH2_ADMIN_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
@@ -50,10 +50,11 @@ async function main(): Promise<void> {
   const ids = await seedDemo(urls);
   print(`  alice = ${ids.alice}\n  bob   = ${ids.bob}`);
 
-  const tokens: Partial<Record<DemoUser, string>> = {};
+  // A browser's login: the signed session cookie, which the gateway's cookie_session authenticator checks.
+  const cookies: Partial<Record<DemoUser, string>> = {};
   for (const user of ['alice', 'bob'] as const) {
-    const result = await login(urls.gateway, user);
-    tokens[user] = result.sessionToken;
+    const result = await browserLogin(urls.gateway, user);
+    cookies[user] = result.cookie;
     print(
       `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${uiUrl}/trace/${result.traceId}` : ''}`,
     );
@@ -61,8 +62,8 @@ async function main(): Promise<void> {
 
   let failures = 0;
   for (const request of demoRequests) {
-    const token = request.who === 'anonymous' ? undefined : tokens[request.who];
-    const response = await getDocument(urls.gateway, request.document, token);
+    const cookie = request.who === 'anonymous' ? undefined : cookies[request.who];
+    const response = await getDocument(urls.gateway, request.document, undefined, cookie ? { cookie } : {});
     const ok = response.status === request.expect;
     if (!ok) failures += 1;
     print();

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
@@ -8,6 +17,7 @@ import { envOf, hasKey, portKeys, repoRoot, serviceSchema } from './service-conf
 import { startTraceSink, type TraceSink } from './sink/server';
 import type { TraceStoreLimits } from './sink/store';
 import type { MeshUrls } from './mesh-client';
+import { RecentLines } from './recent-lines';
 
 /** Every port of the mesh and its trace sink. */
 export interface MeshPorts {
@@ -17,6 +27,7 @@ export interface MeshPorts {
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionOpl: number;
   documents: number;
   oauth2Public: number;
   oauth2Admin: number;
@@ -32,6 +43,7 @@ export const defaultPorts: MeshPorts = {
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionOpl: 4469,
   documents: 4480,
   oauth2Public: 4444,
   oauth2Admin: 4445,
@@ -63,6 +75,13 @@ export interface MeshOptions {
   nodeFlags?: Partial<Record<ServiceName, readonly string[]>>;
   /** Every log line of every service, as it arrives. */
   onLine?: (service: ServiceName, line: string) => void;
+  /** How many recent log lines `logLines()` keeps, over all services (default 20,000). */
+  maxLogLines?: number;
+  /**
+   * The user's own tracing env (`TRACING_PROVIDER`, `TRACING_PROVIDERS_*`, …) for every service in place of
+   * the local sink's; no sink starts.
+   */
+  userTracing?: NodeJS.ProcessEnv;
   /** How long each service may take to answer /health/ready (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -72,7 +91,7 @@ export interface Mesh {
   ports: MeshPorts;
   sink: TraceSink;
   processes: Map<ServiceName, RunningProcess>;
-  /** Every log line written so far, by service. */
+  /** The most recent log lines (at most `maxLogLines`), by service. */
   logLines(): { service: ServiceName; line: string }[];
   /** Starts a service that was stopped (fault tests), with the same env. */
   restart(service: ServiceName): Promise<RunningProcess>;
@@ -82,7 +101,7 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
@@ -128,7 +147,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
 /** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
 function localInfraCopy(rewrite: (text: string) => string): string {
   const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
-  for (const folder of ['rules', 'permission']) {
+  for (const folder of ['rules', 'permission', 'namespaces']) {
     copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
   }
   return directory;
@@ -175,12 +194,19 @@ function demoNamespaces(directory: string): unknown[] | undefined {
   return undefined;
 }
 
-/** The env of one service: its ports, database, tracing to the sink, and the demo's rules and namespaces. */
+/** Tracing to the local sink: OTLP/HTTP, plaintext. */
+const sinkTracing = (sink: TraceSink): NodeJS.ProcessEnv => ({
+  TRACING_PROVIDER: 'otel',
+  TRACING_PROVIDERS_OTLP_SERVER_URL: sink.otlpServerAddress,
+  TRACING_PROVIDERS_OTLP_INSECURE: 'true',
+});
+
+/** The env of one service: its ports, database, tracing, and the demo's rules and namespaces. */
 function serviceEnv(
   service: ServiceName,
   options: MeshOptions,
   ports: MeshPorts,
-  sink: TraceSink,
+  tracing: NodeJS.ProcessEnv,
   infra: string,
   rewrite: (text: string) => string,
 ): NodeJS.ProcessEnv {
@@ -188,9 +214,7 @@ function serviceEnv(
     ...inheritedEnv(),
     LOG_LEVEL: 'info',
     DSN: options.dsn(service),
-    TRACING_PROVIDER: 'otel',
-    TRACING_PROVIDERS_OTLP_SERVER_URL: sink.otlpServerAddress,
-    TRACING_PROVIDERS_OTLP_INSECURE: 'true',
+    ...tracing,
   };
   // Defaults that name another service (the gateway's check_session_url, remote, …) follow the ports.
   for (const key of configKeys(serviceSchema(service))) {
@@ -225,6 +249,9 @@ function serviceEnv(
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
+    // The demo's OPL model (infra/namespaces) wins over a legacy list.
+    const opl = join(infra, 'namespaces', 'namespaces.keto.ts');
+    if (existsSync(opl)) env[envOf(service, 'namespaces')] = `file://${opl}`;
   }
   if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
     const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));
@@ -235,25 +262,35 @@ function serviceEnv(
   return { ...env, ...options.env, ...options.serviceEnv?.[service] };
 }
 
+/** The mesh when the services trace to the user's backend: there is no sink. */
+export type MeshWithoutSink = Omit<Mesh, 'sink'> & { sink: undefined };
+
 /**
- * The whole mesh as local processes: the trace sink (in this process), then identity, permission and
- * documents, then the gateway in front of them and oauth2. Used by `npm start`, the end-to-end tests, the benchmark
- * and the fault tests.
+ * The whole mesh as local processes: the trace sink (in this process), then identity, permission,
+ * documents and oauth2, then the gateway in front of them. Used by `npm start`, the end-to-end tests, the
+ * benchmark and the fault tests. With `userTracing`, the services trace there and no sink starts.
  */
-export async function startMesh(options: MeshOptions): Promise<Mesh> {
+export async function startMesh(
+  options: MeshOptions & { userTracing: NodeJS.ProcessEnv },
+): Promise<MeshWithoutSink>;
+export async function startMesh(options: MeshOptions): Promise<Mesh>;
+export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithoutSink> {
   const ports = options.ports ?? defaultPorts;
-  const sink = await startTraceSink({
-    otlpPort: ports.sinkOtlp,
-    queryPort: ports.sinkQuery,
-    limits: options.sinkLimits,
-  });
+  const sink = options.userTracing
+    ? undefined
+    : await startTraceSink({
+        otlpPort: ports.sinkOtlp,
+        queryPort: ports.sinkQuery,
+        limits: options.sinkLimits,
+      });
+  const tracing = options.userTracing ?? sinkTracing(sink as TraceSink);
   const rewrite = localAddresses(ports);
   const infra = localInfraCopy(rewrite);
   const processes = new Map<ServiceName, RunningProcess>();
-  const lines: { service: ServiceName; line: string }[] = [];
+  const lines = new RecentLines<{ service: ServiceName; line: string }>(options.maxLogLines ?? 20_000);
   const envs = new Map<ServiceName, NodeJS.ProcessEnv>();
   const start = async (service: ServiceName) => {
-    const env = envs.get(service) ?? serviceEnv(service, options, ports, sink, infra, rewrite);
+    const env = envs.get(service) ?? serviceEnv(service, options, ports, tracing, infra, rewrite);
     envs.set(service, env);
     const running = await startService(service, {
       env,
@@ -270,7 +307,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   };
   const stop = async () => {
     await Promise.all([...processes.values()].map((running) => running.stop()));
-    await sink.close();
+    await sink?.close();
     rmSync(infra, { recursive: true, force: true });
   };
   try {
@@ -298,7 +335,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ports,
     sink,
     processes,
-    logLines: () => [...lines],
+    logLines: () => lines.toArray(),
     restart: start,
     stop,
   };

@@ -87,7 +87,7 @@ const endpoints: Endpoint[] = [
     name: 'permission check GET',
     method: 'GET',
     url: (m) =>
-      `${m.urls.permissionRead}/relation-tuples/check?namespace=documents&object=%27%3B--&relation=view&subject_id=x`,
+      `${m.urls.permissionRead}/relation-tuples/check?namespace=Document&object=%27%3B--&relation=view&subject_id=x`,
     json: false,
   },
   {
@@ -112,7 +112,7 @@ const endpoints: Endpoint[] = [
     name: 'permission expand',
     method: 'GET',
     url: (m) =>
-      `${m.urls.permissionRead}/relation-tuples/expand?namespace=documents&object=doc-1&relation=view&max-depth=-2`,
+      `${m.urls.permissionRead}/relation-tuples/expand?namespace=Document&object=doc-1&relation=view&max-depth=-2`,
     json: false,
   },
   {

@@ -40,7 +40,7 @@ describe('npm run demo', () => {
   });
   after(() => mesh?.stop());
 
-  test('prints the four requests with their statuses, trace links and a waterfall of every service each', async () => {
+  test('prints the five requests with their statuses, trace links and a waterfall of every service each', async () => {
     const { code, output } = await runDemo(mesh);
     assert.equal(code, 0, output);
     firstAliceId = output.match(/alice = (\S+)/)?.[1];
@@ -50,9 +50,10 @@ describe('npm run demo', () => {
       ['bob → GET /documents/doc-1', 403, ['gateway', 'identity', 'permission']],
       ['bob → GET /documents/doc-2', 200, ['gateway', 'identity', 'permission', 'documents']],
       ['anonymous → GET /documents/doc-1', 401, ['gateway']],
+      ['bob → GET /documents/doc-3', 200, ['gateway', 'identity', 'permission', 'documents']],
     ];
     const sections = output.split(/\n(?=[✔✘] )/).slice(1);
-    assert.equal(sections.length, 6, output);
+    assert.equal(sections.length, 7, output);
     expected.forEach(([request, status, services], index) => {
       const section = sections[index] ?? '';
       assert.ok(section.startsWith(`✔ ${request}: ${status}\n`), section);
@@ -72,6 +73,7 @@ describe('npm run demo', () => {
       if (status !== 401)
         assert.match(section, /^(identity|permission)\s+C\s+.*\|\s+sqlite$/m, `${request}: SQL spans`);
     });
+    assert.match(sections[4] ?? '', /permission\.traverse/, 'the folder chain is in the waterfall');
     assert.match(output, /every request got the expected status/);
   });
 

@@ -149,10 +149,30 @@ async function main(): Promise<void> {
         durationSeconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        // bob → doc-2 follows the subject set groups:engineering#member: a two-step traversal.
+        // bob → doc-2 follows the subject set Group:engineering#members: a two-step traversal.
         body: JSON.stringify({
-          namespace: 'documents',
+          namespace: 'Document',
           object: 'doc-2',
+          relation: 'view',
+          subject_id: on.ids.bob,
+        }),
+      }),
+    ),
+  );
+  results.push(
+    await measured(
+      'check-deep-folder',
+      pids,
+      warmed({
+        url: `${on.mesh.urls.permissionRead}/relation-tuples/check`,
+        connections,
+        durationSeconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // bob → doc-3 only through its folder chain: three traversals of Folder#parents, then a subject set.
+        body: JSON.stringify({
+          namespace: 'Document',
+          object: 'doc-3',
           relation: 'view',
           subject_id: on.ids.bob,
         }),

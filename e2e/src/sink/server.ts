@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJsonExport, decodeProtobufExport, emptyProtobufResponse, InvalidExportError } from './decode';
-import { flattenSpans, type TraceQueryResponse, type TracesData } from './otlp-json';
+import type { TracesData } from './otlp-json';
 import { TraceStore, type TraceStoreLimits } from './store';
-import { renderWaterfall } from '../waterfall';
+import { queryHandler } from './explorer/routes';
 
 export interface TraceSinkOptions {
   /** OTLP/HTTP receiver port; 0 picks a free one. Default 4318, as Jaeger. */
@@ -32,9 +32,12 @@ export interface TraceSink {
   close(): Promise<void>;
 }
 
-export const defaultLimits: TraceStoreLimits = { maxTraces: 10_000, maxSpans: 200_000 };
+export const defaultLimits: TraceStoreLimits = {
+  maxTraces: 10_000,
+  maxSpans: 200_000,
+  maxBytes: 256 * 1024 * 1024,
+};
 const defaultMaxBodyBytes = 16 * 1024 * 1024;
-const traceIdPattern = /^[0-9a-f]{32}$/i;
 
 class BodyTooLargeError extends Error {}
 
@@ -83,36 +86,6 @@ function receiver(store: TraceStore, maxBodyBytes: number) {
   };
 }
 
-function query(store: TraceStore) {
-  return (request: IncomingMessage, response: ServerResponse): void => {
-    const url = new URL(request.url ?? '/', 'http://sink');
-    if (request.method !== 'GET') return sendError(response, 405, 12, 'only GET is supported');
-    const api = url.pathname.match(/^\/api\/v3\/traces\/([^/]+)$/);
-    const page = url.pathname.match(/^\/trace\/([^/]+)$/);
-    const traceId = decodeURIComponent(api?.[1] ?? page?.[1] ?? '');
-    if (!api && !page) {
-      return sendError(
-        response,
-        404,
-        5,
-        'not found: this sink serves GET /api/v3/traces/{trace_id} and /trace/{trace_id}',
-      );
-    }
-    if (!traceIdPattern.test(traceId)) {
-      return sendError(response, 400, 3, `malformed trace id: ${JSON.stringify(traceId)} (32 hex digits)`);
-    }
-    const trace = store.trace(traceId);
-    if (!trace) return sendError(response, 404, 5, 'trace not found');
-    if (api) {
-      const body: TraceQueryResponse = { result: trace };
-      return sendJson(response, 200, body);
-    }
-    // The Jaeger link the demo prints also works without Jaeger: a plain-text waterfall instead of the UI.
-    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    response.end(renderWaterfall(flattenSpans(trace), { color: false, width: 140 }));
-  };
-}
-
 function listenOn(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -143,13 +116,14 @@ function closeServer(server: Server): Promise<void> {
 
 /**
  * The local trace sink: an OTLP/HTTP receiver (protobuf and JSON) plus Jaeger v2's trace query endpoint,
- * over one bounded in-memory store. It stands in for Jaeger where Docker is missing; it is not a UI.
+ * over one bounded in-memory store, and a trace explorer at Jaeger UI's paths. It stands in for Jaeger where
+ * Docker is missing.
  */
 export async function startTraceSink(options: TraceSinkOptions = {}): Promise<TraceSink> {
   const host = options.host ?? '127.0.0.1';
   const store = new TraceStore({ ...defaultLimits, ...options.limits });
   const otlpServer = createServer(handle(receiver(store, options.maxBodyBytes ?? defaultMaxBodyBytes)));
-  const queryServer = createServer(handle(query(store)));
+  const queryServer = createServer(handle(queryHandler(store)));
   const otlpPort = await listenOn(otlpServer, options.otlpPort ?? 4318, host);
   let queryPort: number;
   try {

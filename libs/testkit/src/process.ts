@@ -31,13 +31,16 @@ export interface ProcessOptions {
 export interface RunningProcess {
   readonly name: string;
   readonly child: ChildProcess;
-  /** Every line the process wrote so far. */
+  /** The last lines the process wrote (at least the last 1,000). */
   readonly lines: string[];
   /** SIGTERM, then wait for exit; resolves with the exit code. */
   stop(timeoutMs?: number): Promise<number | null>;
   /** SIGKILL: a crash, for fault tests. */
   kill(): Promise<void>;
 }
+
+/** How many recent lines a RunningProcess keeps (between this and twice this). */
+const maxKeptLines = 1_000;
 
 function collectLines(child: ChildProcess, lines: string[], onLine: ProcessOptions['onLine']): void {
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -49,6 +52,8 @@ function collectLines(child: ChildProcess, lines: string[], onLine: ProcessOptio
       buffered = parts.pop() ?? '';
       for (const line of parts) {
         lines.push(line);
+        // A long-running process (npm start) must not keep every line: the last ones tell why it failed.
+        if (lines.length >= maxKeptLines * 2) lines.splice(0, lines.length - maxKeptLines);
         onLine?.(line, stream);
       }
     });
