@@ -21,6 +21,7 @@ export interface MeshPorts {
   documents: number;
   oauth2Public: number;
   oauth2Admin: number;
+  web: number;
   sinkOtlp: number;
   sinkQuery: number;
 }
@@ -36,6 +37,7 @@ export const defaultPorts: MeshPorts = {
   documents: 4480,
   oauth2Public: 4444,
   oauth2Admin: 4445,
+  web: 4490,
   sinkOtlp: 4318,
   sinkQuery: 16686,
 };
@@ -94,6 +96,7 @@ const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, num
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
+  web: { public: ports.web },
 });
 
 const readyPath: Record<ServiceName, keyof MeshPorts> = {
@@ -102,6 +105,7 @@ const readyPath: Record<ServiceName, keyof MeshPorts> = {
   documents: 'documents',
   gateway: 'gatewayApi',
   oauth2: 'oauth2Admin',
+  web: 'web',
 };
 
 /** Env a service must not inherit from the shell: it would override what the mesh sets. */
@@ -125,7 +129,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
   );
   return (text) =>
     text.replace(
-      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2):(\d+)/g,
+      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2|web):(\d+)/g,
       (match, scheme: string, port: string) => {
         const local = byDefaultPort.get(Number(port));
         return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
@@ -231,6 +235,10 @@ function serviceEnv(
       },
     ]);
     env[envOf(service, 'dev')] = 'true';
+    // The web app's pages are on the gateway's origin: a flow may return there (return_to).
+    env[envOf(service, 'selfservice.allowed_return_urls')] = JSON.stringify([
+      `http://127.0.0.1:${ports.gatewayProxy}/`,
+    ]);
   }
   if (service === 'oauth2' && options.bcryptCost !== undefined) {
     env[envOf(service, 'oauth2.hashers.bcrypt.cost')] = String(options.bcryptCost);
@@ -297,7 +305,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
     rmSync(infra, { recursive: true, force: true });
   };
   try {
-    await Promise.all((['identity', 'permission', 'documents', 'oauth2'] as const).map(start));
+    await Promise.all((['identity', 'permission', 'documents', 'oauth2', 'web'] as const).map(start));
     await start('gateway');
   } catch (error) {
     await stop();
