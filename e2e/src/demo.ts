@@ -1,13 +1,14 @@
 import { demoRequests, type DemoUser } from './demo-data';
-import { defaultMeshUrls, getDocument, login, seedDemo, type MeshUrls } from './mesh-client';
+import { runMachineDemo } from './demo-machine';
+import { browserLogin, defaultMeshUrls, getDocument, seedDemo, type MeshUrls } from './mesh-client';
 import { pollTrace } from './trace-query';
 import { renderWaterfall } from './waterfall';
 
 /**
- * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the four access
- * requests, and prints each one's status, trace id, Jaeger link and waterfall (fetched from the trace
- * backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
- * PERMISSION_WRITE_URL, DOCUMENTS_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
+ * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the access
+ * requests, then the machine part (an OAuth2 token and the seed's duplicate POST /admin/clients), and prints
+ * each one's status, trace id, Jaeger link and waterfall (fetched from the trace backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
+ * PERMISSION_WRITE_URL, DOCUMENTS_URL, OAUTH2_PUBLIC_URL, OAUTH2_ADMIN_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
  */
 const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/$/, '');
 
@@ -18,6 +19,8 @@ function urlsFromEnv(): MeshUrls {
     identityAdmin: env('IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin),
     permissionWrite: env('PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite),
     documents: env('DOCUMENTS_URL', defaultMeshUrls.documents),
+    oauth2Public: env('OAUTH2_PUBLIC_URL', defaultMeshUrls.oauth2Public),
+    oauth2Admin: env('OAUTH2_ADMIN_URL', defaultMeshUrls.oauth2Admin),
   };
 }
 
@@ -28,15 +31,30 @@ async function main(): Promise<void> {
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const width = Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 120, 160);
   const print = (line = '') => process.stdout.write(`${line}\n`);
+  const showTrace = async (traceId: string | undefined) => {
+    if (!traceId) {
+      print('  no traceresponse header: is tracing on?');
+      return;
+    }
+    print(`  trace ${traceId}`);
+    print(`  ${uiUrl}/trace/${traceId}`);
+    try {
+      const spans = await pollTrace(queryUrl, traceId);
+      print(renderWaterfall(spans, { color, width }).trimEnd());
+    } catch (error) {
+      print(`  ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   print(`seeding the demo data (gateway ${urls.gateway}, traces from ${queryUrl})`);
   const ids = await seedDemo(urls);
   print(`  alice = ${ids.alice}\n  bob   = ${ids.bob}`);
 
-  const tokens: Partial<Record<DemoUser, string>> = {};
+  // A browser's login: the signed session cookie, which the gateway's cookie_session authenticator checks.
+  const cookies: Partial<Record<DemoUser, string>> = {};
   for (const user of ['alice', 'bob'] as const) {
-    const result = await login(urls.gateway, user);
-    tokens[user] = result.sessionToken;
+    const result = await browserLogin(urls.gateway, user);
+    cookies[user] = result.cookie;
     print(
       `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${uiUrl}/trace/${result.traceId}` : ''}`,
     );
@@ -44,31 +62,21 @@ async function main(): Promise<void> {
 
   let failures = 0;
   for (const request of demoRequests) {
-    const token = request.who === 'anonymous' ? undefined : tokens[request.who];
-    const response = await getDocument(urls.gateway, request.document, token);
+    const cookie = request.who === 'anonymous' ? undefined : cookies[request.who];
+    const response = await getDocument(urls.gateway, request.document, undefined, cookie ? { cookie } : {});
     const ok = response.status === request.expect;
     if (!ok) failures += 1;
     print();
     print(
       `${ok ? '✔' : '✘'} ${request.who} → GET /documents/${request.document}: ${response.status}${ok ? '' : ` (expected ${request.expect})`}`,
     );
-    if (!response.traceId) {
-      print('  no traceresponse header: is tracing on?');
-      continue;
-    }
-    print(`  trace ${response.traceId}`);
-    print(`  ${uiUrl}/trace/${response.traceId}`);
-    try {
-      const spans = await pollTrace(queryUrl, response.traceId);
-      print(renderWaterfall(spans, { color, width }).trimEnd());
-    } catch (error) {
-      print(`  ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await showTrace(response.traceId);
   }
+  failures += await runMachineDemo(urls, { print, showTrace });
   print();
   print(
     failures === 0
-      ? 'all four requests got the expected status'
+      ? 'every request got the expected status'
       : `${failures} request(s) got an unexpected status`,
   );
   process.exitCode = failures === 0 ? 0 : 1;

@@ -34,7 +34,8 @@ export interface TracedResponse<T = unknown> {
   headers: Headers;
 }
 
-async function call<T>(url: string, init: RequestInit = {}): Promise<TracedResponse<T>> {
+/** One JSON request with its status, body and trace id. */
+export async function call<T>(url: string, init: RequestInit = {}): Promise<TracedResponse<T>> {
   const response = await fetch(url, {
     ...init,
     headers: {
@@ -59,7 +60,7 @@ async function call<T>(url: string, init: RequestInit = {}): Promise<TracedRespo
   };
 }
 
-function expectStatus(what: string, response: TracedResponse, ...statuses: number[]): void {
+export function expectStatus(what: string, response: TracedResponse, ...statuses: number[]): void {
   if (!statuses.includes(response.status)) {
     throw new Error(
       `${what}: expected ${statuses.join(' or ')}, got ${response.status} ${JSON.stringify(response.body)}`,

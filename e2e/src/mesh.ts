@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startService, type RunningProcess, type ServiceName } from '@mesh/testkit';
@@ -18,6 +27,7 @@ export interface MeshPorts {
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionOpl: number;
   documents: number;
   oauth2Public: number;
   oauth2Admin: number;
@@ -34,6 +44,7 @@ export const defaultPorts: MeshPorts = {
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionOpl: 4469,
   documents: 4480,
   oauth2Public: 4444,
   oauth2Admin: 4445,
@@ -73,7 +84,7 @@ export interface MeshOptions {
    * the local sink's; no sink starts.
    */
   userTracing?: NodeJS.ProcessEnv;
-  /** How long each service may take to answer /health/ready (default 15 s). */
+  /** How long each service may take to answer /health/ready (default 60 s). */
   readyTimeoutMs?: number;
 }
 
@@ -92,7 +103,7 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite },
+  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
   documents: { public: ports.documents, main: ports.documents },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
@@ -140,7 +151,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
 /** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
 function localInfraCopy(rewrite: (text: string) => string): string {
   const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
-  for (const folder of ['rules', 'permission']) {
+  for (const folder of ['rules', 'permission', 'namespaces']) {
     copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
   }
   return directory;
@@ -246,6 +257,9 @@ function serviceEnv(
   if (service === 'permission') {
     const namespaces = demoNamespaces(join(infra, 'permission'));
     if (namespaces) env[envOf(service, 'namespaces')] = JSON.stringify(namespaces);
+    // The demo's OPL model (infra/namespaces) wins over a legacy list.
+    const opl = join(infra, 'namespaces', 'namespaces.keto.ts');
+    if (existsSync(opl)) env[envOf(service, 'namespaces')] = `file://${opl}`;
   }
   if (service === 'gateway' && hasKey(service, 'access_rules.repositories')) {
     const rules = readdirSync(join(infra, 'rules')).filter((file) => /\.(ya?ml|json)$/.test(file));
@@ -305,8 +319,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
     rmSync(infra, { recursive: true, force: true });
   };
   try {
-    await Promise.all((['identity', 'permission', 'documents', 'oauth2', 'web'] as const).map(start));
-    await start('gateway');
+    await Promise.all((['identity', 'permission', 'documents'] as const).map(start));
+    // oauth2 and web start beside the gateway, not in the first wave: five cold starts at once on a small machine
+    // push the first ones past their readiness deadline.
+    await Promise.all((['gateway', 'oauth2', 'web'] as const).map(start));
   } catch (error) {
     await stop();
     throw error;

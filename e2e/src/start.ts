@@ -15,6 +15,7 @@ const portNames: Record<keyof MeshPorts, string> = {
   identityAdmin: 'identity admin API',
   permissionRead: 'permission read API',
   permissionWrite: 'permission write API',
+  permissionOpl: 'permission OPL syntax API',
   documents: 'documents',
   oauth2Public: 'oauth2 public API',
   oauth2Admin: 'oauth2 admin API',

@@ -61,6 +61,8 @@ describe('npm run bench', () => {
         'whoami',
         'check',
         'login-contention',
+        'oauth2-token',
+        'oauth2-introspect',
         'access-unsampled',
       ];
       for (const scenario of scenarios) assert.match(run.stdout, new RegExp(`^\\| ${scenario} \\|`, 'm'));
@@ -106,7 +108,15 @@ describe('npm run bench', () => {
         for (const service of busy)
           assert.ok((result.cpuMsPerRequest[service] ?? 0) > 0, `${service} used CPU`);
       }
-      for (const name of ['access-off', 'access-on', 'whoami', 'check', 'access-unsampled'])
+      for (const name of [
+        'access-off',
+        'access-on',
+        'whoami',
+        'check',
+        'oauth2-token',
+        'oauth2-introspect',
+        'access-unsampled',
+      ])
         assert.equal(
           report.scenarios.find((result) => result.scenario === name)?.errors,
           0,

@@ -19,7 +19,7 @@ import {
   type ComposeService,
 } from '../src/compose/compose-file';
 
-const meshServices = ['identity', 'permission', 'documents', 'gateway'] as const;
+const meshServices = ['identity', 'permission', 'documents', 'gateway', 'oauth2'] as const;
 type MeshService = (typeof meshServices)[number];
 
 /**
@@ -202,6 +202,10 @@ describe('docker-compose.yml', () => {
         assert.ok(existsSync(join(repoRoot, 'services', name, 'dist', 'src', 'main.js')), 'main.js is built');
       });
 
+      test('it restarts when it exits with an error (a database that never came up, say)', () => {
+        assert.equal(service.restart, 'on-failure');
+      });
+
       test('it waits for its dependencies to be healthy', () => {
         for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
           const expected =
@@ -260,6 +264,11 @@ describe('docker-compose.yml', () => {
     };
     assert.deepEqual(strategies.default_strategy, { type: 'probabilistic', param: 1 });
     for (const strategy of strategies.service_strategies) assert.equal(strategy.param, 1, strategy.service);
+  });
+
+  test('PostgreSQL reports healthy only once it accepts TCP connections, as the services connect', () => {
+    const probe = compose.services.postgres?.healthcheck?.test ?? [];
+    assert.match(Array.isArray(probe) ? probe.join(' ') : probe, /pg_isready -h 127\.0\.0\.1 /);
   });
 
   test('PostgreSQL creates one database per service DSN', () => {

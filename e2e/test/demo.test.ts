@@ -16,6 +16,8 @@ async function runDemo(mesh: Mesh): Promise<{ code: number | null; output: strin
       IDENTITY_ADMIN_URL: mesh.urls.identityAdmin,
       PERMISSION_WRITE_URL: mesh.urls.permissionWrite,
       DOCUMENTS_URL: mesh.urls.documents,
+      OAUTH2_PUBLIC_URL: mesh.urls.oauth2Public,
+      OAUTH2_ADMIN_URL: mesh.urls.oauth2Admin,
       TRACE_QUERY_URL: mesh.sink.queryUrl,
       JAEGER_UI_URL: 'http://jaeger.example:16686',
       NO_COLOR: '1',
@@ -32,23 +34,26 @@ async function runDemo(mesh: Mesh): Promise<{ code: number | null; output: strin
 describe('npm run demo', () => {
   let mesh: Mesh;
   let firstAliceId: string | undefined;
+  let firstOutput = '';
   before(async () => {
     mesh = await startMesh({ ports: await freeMeshPorts(), dsn: () => 'memory', bcryptCost: 4 });
   });
   after(() => mesh?.stop());
 
-  test('prints the four requests with their statuses, trace links and a waterfall of every service each', async () => {
+  test('prints the five requests with their statuses, trace links and a waterfall of every service each', async () => {
     const { code, output } = await runDemo(mesh);
     assert.equal(code, 0, output);
     firstAliceId = output.match(/alice = (\S+)/)?.[1];
+    firstOutput = output;
     const expected: [string, number, string[]][] = [
       ['alice → GET /documents/doc-1', 200, ['gateway', 'identity', 'permission', 'documents']],
       ['bob → GET /documents/doc-1', 403, ['gateway', 'identity', 'permission']],
       ['bob → GET /documents/doc-2', 200, ['gateway', 'identity', 'permission', 'documents']],
       ['anonymous → GET /documents/doc-1', 401, ['gateway']],
+      ['bob → GET /documents/doc-3', 200, ['gateway', 'identity', 'permission', 'documents']],
     ];
     const sections = output.split(/\n(?=[✔✘] )/).slice(1);
-    assert.equal(sections.length, 4, output);
+    assert.equal(sections.length, 7, output);
     expected.forEach(([request, status, services], index) => {
       const section = sections[index] ?? '';
       assert.ok(section.startsWith(`✔ ${request}: ${status}\n`), section);
@@ -68,7 +73,25 @@ describe('npm run demo', () => {
       if (status !== 401)
         assert.match(section, /^(identity|permission)\s+C\s+.*\|\s+sqlite$/m, `${request}: SQL spans`);
     });
-    assert.match(output, /all four requests got the expected status/);
+    assert.match(sections[4] ?? '', /permission\.traverse/, 'the folder chain is in the waterfall');
+    assert.match(output, /every request got the expected status/);
+  });
+
+  test("prints the machine's token trace with its bcrypt comparison, and the seed's duplicate POST /admin/clients (409)", async () => {
+    const output = firstOutput;
+    assert.ok(output, 'the first run printed its output');
+    const sections = output.split(/\n(?=[✔✘] )/).slice(1);
+    const token = sections.find((section) => section.startsWith('✔ demo-machine → POST /oauth2/token')) ?? '';
+    assert.match(token, /: 200\n/, output);
+    assert.match(token, /^oauth2\s+S\s+POST \/oauth2\/token/m, 'the token endpoint server span');
+    assert.match(token, /^oauth2\s+I\s+hash\.Compare/m, 'the bcrypt comparison of the client secret');
+    const seed =
+      sections.find((section) => section.startsWith("✔ the seed's example: POST /admin/clients")) ?? '';
+    assert.match(seed, /: 409\n/, output);
+    assert.match(seed, /^trace [0-9a-f]{32} {2}\d+ spans {2}1 services \(oauth2\)/m);
+    assert.match(seed, /^oauth2\s+S\s+POST \/admin\/clients.*\b409\b/m, 'the root span with its 409');
+    assert.match(seed, /^oauth2\s+I\s+hash\.Generate/m);
+    assert.match(seed, /^oauth2\s+C\s+INSERT hydra_client.*\|\s+✗ sqlite$/m, 'the SQL span');
   });
 
   test('seeds idempotently: a second run finds the same identities and succeeds', async () => {

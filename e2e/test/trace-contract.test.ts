@@ -289,7 +289,7 @@ describe('the trace contract, end to end', () => {
         assert.equal(check.attributes['http.response.status_code'], 200);
         const permissionCheck = tree.children(check).find((span) => span.name === 'permission.check');
         assert.ok(permissionCheck, 'permission.check under the check server span');
-        assert.equal(attributeOf(permissionCheck, 'namespace'), 'documents');
+        assert.equal(attributeOf(permissionCheck, 'namespace'), 'Document');
         assert.equal(attributeOf(permissionCheck, 'object'), 'doc-1');
         assert.equal(attributeOf(permissionCheck, 'relation'), 'view');
         assert.equal(attributeOf(permissionCheck, 'allowed'), true);

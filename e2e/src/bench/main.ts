@@ -9,6 +9,8 @@ import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
 import { ProcessSampler } from './process-stats';
 import { commonShape } from './trace-shape';
+import { introspectionLoad, tokenLoad } from './oauth2-load';
+import { machineToken, seedMachine } from '../machine-client';
 
 const { connections, durationSeconds, warmupSeconds, anchorSeconds } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
@@ -147,10 +149,30 @@ async function main(): Promise<void> {
         durationSeconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        // bob → doc-2 follows the subject set groups:engineering#member: a two-step traversal.
+        // bob → doc-2 follows the subject set Group:engineering#members: a two-step traversal.
         body: JSON.stringify({
-          namespace: 'documents',
+          namespace: 'Document',
           object: 'doc-2',
+          relation: 'view',
+          subject_id: on.ids.bob,
+        }),
+      }),
+    ),
+  );
+  results.push(
+    await measured(
+      'check-deep-folder',
+      pids,
+      warmed({
+        url: `${on.mesh.urls.permissionRead}/relation-tuples/check`,
+        connections,
+        durationSeconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // bob → doc-3 only through its folder chain: three traversals of Folder#parents, then a subject set.
+        body: JSON.stringify({
+          namespace: 'Document',
+          object: 'doc-3',
           relation: 'view',
           subject_id: on.ids.bob,
         }),
@@ -169,6 +191,19 @@ async function main(): Promise<void> {
         return whoamiUnderLogins;
       },
     }),
+  );
+  // oauth2 alone: the token endpoint (bcrypt-bound, like a login) and introspection (one indexed lookup).
+  // The token load warms up with single requests: a timed warm-up would leave bcrypt jobs queued behind it.
+  await seedMachine(on.mesh.urls);
+  const { accessToken } = await machineToken(on.mesh.urls);
+  results.push(
+    await measured('oauth2-token', pids, {
+      warmup: () => Promise.all(Array.from({ length: loginConnections }, () => machineToken(on.mesh.urls))),
+      run: () => runLoad(tokenLoad(on.mesh.urls, loginConnections)),
+    }),
+  );
+  results.push(
+    await measured('oauth2-introspect', pids, warmed(introspectionLoad(on.mesh.urls, accessToken))),
   );
   await on.mesh.stop();
 

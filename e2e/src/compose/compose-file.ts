@@ -13,7 +13,8 @@ export interface ComposeService {
   volumes?: string[];
   ports?: string[];
   profiles?: string[];
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  restart?: string;
   healthcheck?: { test?: string[] | string };
 }
 

@@ -2,3 +2,4 @@
 CREATE DATABASE identity;
 CREATE DATABASE permission;
 CREATE DATABASE documents;
+CREATE DATABASE oauth2;

@@ -5,5 +5,13 @@ export { keysUnder, renderHelpSection, renderMarkdownTable } from './help';
 export { loadConfig, type LoadConfigOptions } from './load';
 export { configKeys, envNameOf, type ConfigKey, type SchemaNode } from './schema';
 export { deepMerge, isPlainObject, type ConfigObject } from './values';
-export { listenerSchema, dsnSchema, logSchema, type ListenerConfig, type LogConfig } from './service-schema';
+export {
+  listenerSchema,
+  dsnSchema,
+  databaseSchema,
+  logSchema,
+  type DatabaseConfig,
+  type ListenerConfig,
+  type LogConfig,
+} from './service-schema';
 export { packageVersion } from './package-version';

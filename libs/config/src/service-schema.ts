@@ -1,3 +1,4 @@
+import { durationPattern } from './duration';
 import type { SchemaNode } from './schema';
 
 /** `serve.<name>`: one listener, Ory style (`SERVE_PUBLIC_PORT`, `SERVE_PUBLIC_HOST`). */
@@ -46,4 +47,23 @@ export const logSchema: SchemaNode = {
 
 export interface LogConfig {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+}
+
+/** `database`: how a service treats its database at start (Kratos and Keto retry for about 5 minutes). */
+export const databaseSchema: SchemaNode = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    startup_timeout: {
+      type: 'string',
+      pattern: durationPattern,
+      default: '5m',
+      description:
+        'How long the service keeps retrying an unreachable database at start (with backoff, one log line per wait) before it exits with an error; 0s tries once.',
+    },
+  },
+};
+
+export interface DatabaseConfig {
+  startup_timeout: string;
 }

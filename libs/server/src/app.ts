@@ -1,5 +1,5 @@
-import { traceResponseValue, type Logger } from '@mesh/tracing';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger } from '@mesh/tracing';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { HttpError, oryError } from './errors';
 
 export interface AppOptions {
@@ -28,12 +28,6 @@ const bodyParserReasons: Record<string, string> = {
   'encoding.unsupported': 'The request body has an unsupported content encoding',
   'charset.unsupported': 'The request body has an unsupported charset',
   'request.aborted': 'The request was aborted by the client',
-};
-
-const traceResponse: RequestHandler = (_request, response, next) => {
-  const value = traceResponseValue();
-  if (value) response.setHeader('traceresponse', value);
-  next();
 };
 
 function errorHandler(log: Logger): ErrorRequestHandler {
@@ -68,14 +62,14 @@ function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 /**
- * One express app per port, the same on every service: `traceresponse` on every response, untraced
- * `/health/alive`, `/health/ready` and `/version`, a bounded JSON body, and errors in the Ory shape.
+ * One express app per port, the same on every service: untraced `/health/alive`, `/health/ready` and
+ * `/version`, a bounded JSON body, and errors in the Ory shape. (`traceresponse` on every traced response
+ * is set by libs/tracing as the server span starts.)
  */
 export function createApp(options: AppOptions, addRoutes: (app: Express) => void): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(traceResponse);
   app.get('/health/alive', (_request, response) => {
     response.json({ status: 'ok' });
   });

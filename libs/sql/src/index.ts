@@ -5,3 +5,10 @@ export { migrate, type Migration } from './migrate';
 export { openDatabase, type OpenOptions } from './open';
 export { createIsolatedSchema, type IsolatedSchema } from './isolated-schema';
 export { migrateCommand } from './migrate-command';
+export {
+  waitForDatabase,
+  dsnTarget,
+  DatabaseStartupError,
+  type DatabaseWait,
+  type WaitForDatabaseOptions,
+} from './wait-for-database';

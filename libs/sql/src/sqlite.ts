@@ -19,12 +19,16 @@ function toBinding(value: unknown): Binding {
 }
 
 /** `$1` is PostgreSQL's placeholder; SQLite's numbered form is `?1`, bound from an object keyed by number. */
-function toSqlite(text: string, params: readonly unknown[]): [string, Record<number, Binding>] {
+function toSqliteText(text: string): string {
+  return text.replace(/\$(\d+)/g, '?$1');
+}
+
+function bindingsOf(params: readonly unknown[]): Record<number, Binding> {
   const bound: Record<number, Binding> = {};
   params.forEach((value, index) => {
     bound[index + 1] = toBinding(value);
   });
-  return [text.replace(/\$(\d+)/g, '?$1'), bound];
+  return bound;
 }
 
 /**
@@ -44,24 +48,25 @@ export class SqliteClient implements SqlClient {
     this.db.pragma('foreign_keys = ON');
   }
 
+  /** Prepared once per statement text, keyed by the caller's (PostgreSQL-style) text. */
   private prepare(text: string): Database.Statement {
     let statement = this.statements.get(text);
     if (!statement) {
-      statement = this.db.prepare(text);
+      statement = this.db.prepare(toSqliteText(text));
       this.statements.set(text, statement);
     }
     return statement;
   }
 
   private runQuery<Row>(text: string, params: readonly unknown[]): Row[] {
-    const [sql, bound] = toSqlite(text, params);
-    const statement = this.prepare(sql);
+    const statement = this.prepare(text);
+    const bound = bindingsOf(params);
     return statement.reader ? (statement.all(bound) as Row[]) : (statement.run(bound), []);
   }
 
   private runExecute(text: string, params: readonly unknown[]): ExecuteResult {
-    const [sql, bound] = toSqlite(text, params);
-    const statement = this.prepare(sql);
+    const statement = this.prepare(text);
+    const bound = bindingsOf(params);
     if (statement.reader) return { rowCount: statement.all(bound).length };
     return { rowCount: statement.run(bound).changes };
   }

@@ -10,6 +10,27 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 
 /**
+ * Injects with the wrapped propagator and extracts nothing. A `B3Propagator` extracts both B3 encodings
+ * whatever it injects, so the second one (single-header injection) would only parse the same headers
+ * again on every incoming request.
+ */
+class InjectOnlyPropagator implements TextMapPropagator {
+  constructor(private readonly inner: TextMapPropagator) {}
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(context, carrier, setter);
+  }
+
+  extract(context: Context, _carrier: unknown, _getter: TextMapGetter): Context {
+    return context;
+  }
+
+  fields(): string[] {
+    return this.inner.fields();
+  }
+}
+
+/**
  * Jaeger's `uber-trace-id` in and out, and its `uberctx-*` baggage headers in only. Injecting baggage as
  * one `uberctx-*` header per entry besides the W3C `baggage` header doubles its bytes and turns a long
  * baggage into as many headers, enough to make the next hop answer 431; baggage leaves once, as W3C.
@@ -39,7 +60,7 @@ export function createPropagator(extra: readonly TextMapPropagator[] = []): Text
   return new CompositePropagator({
     propagators: [
       new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
-      new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+      new InjectOnlyPropagator(new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER })),
       new JaegerTraceContextPropagator(),
       ...extra,
       new W3CTraceContextPropagator(),

@@ -160,19 +160,26 @@ export function startTracing(
   provider.register({ propagator: createPropagator(extraPropagators) });
   // Only the instrumentations of the trace contract are loaded: the auto-instrumentation bundle and NodeSDK
   // would load some forty instrumentations and the metrics and logs SDKs, 16 MB per service for nothing.
+  // The express layers are not spans (the contract puts SQL spans right under the server span): all the
+  // express instrumentation would do is name the server span after the matched route, and it wraps every
+  // layer of every request to do so. By default the http instrumentation's end-of-response hook names it
+  // instead (docs/tracing.md, "express routes"); `opentelemetry` keeps the maintained instrumentation.
+  const maintainedExpress = resolved.config.express_instrumentation === 'opentelemetry';
   const unregisterInstrumentations = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation(httpInstrumentationConfig()),
-      // The express layers are not spans (the contract puts SQL spans right under the server span);
-      // the instrumentation still names the server span after the matched route.
-      new ExpressInstrumentation({
-        ignoreLayersType: [
-          ExpressLayerType.MIDDLEWARE,
-          ExpressLayerType.ROUTER,
-          ExpressLayerType.REQUEST_HANDLER,
-        ],
-      }),
+      new HttpInstrumentation(httpInstrumentationConfig(!maintainedExpress)),
+      ...(maintainedExpress
+        ? [
+            new ExpressInstrumentation({
+              ignoreLayersType: [
+                ExpressLayerType.MIDDLEWARE,
+                ExpressLayerType.ROUTER,
+                ExpressLayerType.REQUEST_HANDLER,
+              ],
+            }),
+          ]
+        : []),
       new PgInstrumentation(pgInstrumentationConfig()),
       new BetterSqlite3Instrumentation(),
     ],

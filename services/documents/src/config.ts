@@ -1,7 +1,9 @@
 import {
+  databaseSchema,
   dsnSchema,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -14,6 +16,7 @@ export const documentsSchema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
@@ -26,6 +29,7 @@ export const documentsSchema: SchemaNode = {
 
 export interface DocumentsConfig {
   dsn: string;
+  database: DatabaseConfig;
   serve: { public: ListenerConfig };
   log: LogConfig;
   tracing: TracingConfig;

@@ -1,6 +1,6 @@
-import { packageVersion } from '@mesh/config';
+import { packageVersion, parseDuration } from '@mesh/config';
 import { createApp, closeServers, listen } from '@mesh/server';
-import { migrate, openDatabase } from '@mesh/sql';
+import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { DocumentsConfig } from './config';
@@ -19,6 +19,10 @@ export async function serve(
   const db = openDatabase(config.dsn, {
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  });
+  await waitForDatabase(db, config.dsn, {
+    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
   });
   const applied = await migrate(db, documentsMigrations, 'documents');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');

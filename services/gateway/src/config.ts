@@ -191,13 +191,21 @@ export const gatewaySchema: SchemaNode = {
           type: 'string',
           pattern: durationPattern,
           default: '2s',
-          description: 'The limit on each session check and remote authorizer call (superset).',
+          description:
+            'The deadline for a whole handler call: session check, authorizer, introspection, hydrator, JWKS fetch.',
         },
         upstream: {
           type: 'string',
           pattern: durationPattern,
           default: '30s',
-          description: 'The limit on an upstream answer (superset).',
+          description: "The deadline for the upstream's response headers.",
+        },
+        upstream_idle: {
+          type: 'string',
+          pattern: durationPattern,
+          default: '30s',
+          description:
+            "The longest silence while the upstream's body streams; a body that keeps flowing is never cut.",
         },
       },
     },
@@ -229,7 +237,7 @@ export interface GatewayConfig {
     remote_json: { enabled: boolean; config: { remote: string; payload: string } };
   };
   mutators: { noop: { enabled: boolean }; header: { enabled: boolean } };
-  timeouts: { handlers: string; upstream: string };
+  timeouts: { handlers: string; upstream: string; upstream_idle: string };
   log: LogConfig;
   tracing: TracingConfig;
 }

@@ -1,17 +1,11 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { HttpError } from '@mesh/server';
-import {
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { Decision } from './pipeline/decide';
-import { dependencyFailure } from './pipeline/failures';
-import { httpAgent, httpsAgent } from './outbound';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { frameOutgoing, type BodyFraming } from './framing';
+import type { Decision } from './pipeline/decide';
+import { agentFor, clientClosedRequest, codedError, isStaleSocketFailure, requestFor } from './outbound';
 import { isPropagationHeader } from './trace-headers';
 
 const tracer = trace.getTracer('gateway');
@@ -60,13 +54,37 @@ export interface ProxyTarget {
   /** Headers a client may not send (a mutator sets them). */
   forbiddenHeaders: readonly string[];
   clientProtocol: string;
-  timeoutMs: number;
+  /** The deadline for the upstream's response headers. */
+  headersTimeoutMs: number;
+  /** The longest silence allowed while the upstream's body streams. */
+  idleTimeoutMs: number;
+  /** Aborted when the client goes away. */
+  clientGone: AbortSignal;
 }
 
 /**
- * Streams the request to the rule's upstream and the answer back, under one CLIENT span `upstream`. The
- * http instrumentation is suppressed for this call (its span would sit between `upstream` and the
- * upstream's server span); the context is injected here instead, in every format the propagator knows.
+ * An upstream that failed before its response headers: Go's reverse proxy under Oathkeeper answers 502
+ * for every transport error; a passed header deadline is 504 Gateway Timeout, so "slow" and "broken" can
+ * be told apart.
+ */
+function upstreamFailure(error: unknown): HttpError {
+  const code = (error as { code?: string }).code;
+  if (code === 'ETIMEDOUT')
+    return new HttpError(504, 'the upstream did not answer in time', 'upstream timeout');
+  return new HttpError(
+    502,
+    'the upstream could not be reached or broke the connection',
+    'upstream unavailable',
+  );
+}
+
+/**
+ * Streams the request to the rule's upstream and the answer back, under one CLIENT span `upstream`, ended
+ * exactly once. Both directions use `stream.pipeline`, so an error on either side destroys the other: an
+ * upstream that breaks mid-body destroys the client's response (the client sees the cut, never a hang), and
+ * a client that goes away destroys the upstream request (its socket is not returned to the pool). The http
+ * instrumentation is suppressed for this call (its span would sit between `upstream` and the upstream's
+ * server span); the context is injected here instead, in every format the propagator knows.
  */
 export function proxyToUpstream(target: ProxyTarget): Promise<void> {
   const { request, response, decision } = target;
@@ -80,68 +98,119 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
 
   const headers = endToEndHeaders(request.headers, target.forbiddenHeaders);
   frameOutgoing(headers, target.framing);
-  const originalHost = target.host;
   const forwardedFor = request.headers['x-forwarded-for'];
   headers['x-forwarded-for'] =
     `${forwardedFor ? `${String(forwardedFor)}, ` : ''}${request.socket.remoteAddress ?? ''}`;
   headers['x-forwarded-proto'] = target.clientProtocol;
-  headers['x-forwarded-host'] = originalHost;
-  headers.host = upstream.preserveHost ? originalHost : url.host;
+  headers['x-forwarded-host'] = target.host;
+  headers.host = upstream.preserveHost ? target.host : url.host;
   for (const [name, value] of Object.entries(decision.mutatedHeaders)) headers[name.toLowerCase()] = value;
+  const hasBody = target.framing.kind !== 'none';
 
-  return new Promise((resolve, reject) => {
-    tracer.startActiveSpan(
-      'upstream',
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': request.method ?? 'GET',
-          'server.address': url.hostname,
-          'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-          'url.full': `${url.origin}${url.pathname}`,
-          'gateway.rule.id': decision.rule.id,
-        },
+  return tracer.startActiveSpan(
+    'upstream',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': request.method ?? 'GET',
+        'server.address': url.hostname,
+        'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        'url.full': `${url.origin}${url.pathname}`,
+        'gateway.rule.id': decision.rule.id,
       },
-      (span: Span) => {
+    },
+    (span: Span) =>
+      new Promise<void>((resolve, reject) => {
         const carrier: Record<string, string> = {};
         propagation.inject(context.active(), carrier);
         Object.assign(headers, carrier);
-        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-        const finish = (error?: HttpError) => {
-          if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+
+        let settled = false;
+        let clientClosed = false;
+        let retried = false;
+        let current: ClientRequest | undefined;
+        const settle = (error?: Error, status?: HttpError) => {
+          if (settled) return;
+          settled = true;
+          if (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+            span.setAttribute('error.type', (error as { code?: string }).code ?? error.name);
+          }
           span.end();
-          if (error) reject(error);
+          target.clientGone.removeEventListener('abort', onClientGone);
+          if (status) reject(status);
           else resolve();
         };
-        const outgoing = context.with(suppressTracing(context.active()), () =>
-          send(url, {
-            method: request.method,
-            headers,
-            agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
-            timeout: target.timeoutMs,
-          }),
-        );
-        outgoing.on('timeout', () =>
-          outgoing.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })),
-        );
-        outgoing.on('error', (error) => {
-          if (response.headersSent) {
-            response.destroy(error);
-            finish();
-          } else finish(dependencyFailure('the upstream', error));
-        });
-        outgoing.on('response', (answer) => {
-          span.setAttribute('http.response.status_code', answer.statusCode ?? 0);
-          if ((answer.statusCode ?? 0) >= 500)
-            span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${answer.statusCode}` });
-          response.writeHead(answer.statusCode ?? 502, endToEndHeaders(answer.headers, []));
-          answer.pipe(response);
-          answer.on('end', () => finish());
-          answer.on('error', () => finish());
-        });
-        if (target.framing.kind === 'none') outgoing.end();
-        else request.pipe(outgoing);
-      },
-    );
-  });
+        const onClientGone = () => {
+          clientClosed = true;
+          const closed = clientClosedRequest();
+          current?.destroy(codedError(closed.message, 'ERR_CLIENT_CLOSED'));
+          settle(closed, closed);
+        };
+        if (target.clientGone.aborted) {
+          onClientGone();
+          return;
+        }
+        target.clientGone.addEventListener('abort', onClientGone, { once: true });
+
+        const send = (): ClientRequest => {
+          const outgoing = context.with(suppressTracing(context.active()), () =>
+            requestFor(url)(url, { method: request.method, headers, agent: agentFor(url) }),
+          );
+          let responded = false;
+          const headerDeadline = setTimeout(
+            () =>
+              outgoing.destroy(
+                codedError(`no response headers within ${target.headersTimeoutMs} ms`, 'ETIMEDOUT'),
+              ),
+            target.headersTimeoutMs,
+          );
+          outgoing.on('error', (error) => {
+            clearTimeout(headerDeadline);
+            if (responded || clientClosed) return;
+            if (!retried && isStaleSocketFailure(outgoing, error, hasBody)) {
+              retried = true;
+              span.addEvent('retry', {
+                'gateway.retry.reason': 'the pooled connection was closed by the upstream',
+              });
+              current = send();
+              return;
+            }
+            settle(error, upstreamFailure(error));
+          });
+          outgoing.on('response', (answer) => {
+            responded = true;
+            clearTimeout(headerDeadline);
+            const status = answer.statusCode ?? 502;
+            span.setAttribute('http.response.status_code', status);
+            if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+            response.writeHead(status, endToEndHeaders(answer.headers, []));
+            // The idle limit: cut an upstream that goes silent mid-body, never one that keeps sending.
+            const idle = setTimeout(
+              () =>
+                answer.destroy(
+                  codedError(`the upstream body was silent for ${target.idleTimeoutMs} ms`, 'ETIMEDOUT'),
+                ),
+              target.idleTimeoutMs,
+            );
+            answer.on('data', () => idle.refresh());
+            pipeline(answer, response, (error) => {
+              clearTimeout(idle);
+              if (error) {
+                response.destroy();
+                outgoing.destroy();
+              }
+              settle(error ?? undefined);
+            });
+          });
+          if (hasBody)
+            pipeline(request, outgoing, (error) => {
+              if (error) outgoing.destroy(error);
+            });
+          else outgoing.end();
+          return outgoing;
+        };
+        current = send();
+      }),
+  );
 }

@@ -37,7 +37,12 @@ export async function serve(
   );
   const proxyServer = await listen(proxyApp, { ...config.serve.proxy, log, name: 'proxy' });
   const apiServer = await listen(apiApp, { ...config.serve.api, log, name: 'api' });
-  for (const server of [proxyServer, apiServer]) server.on('clientError', recordUnparsedRequest);
+  for (const server of [proxyServer, apiServer]) {
+    server.on('clientError', recordUnparsedRequest);
+    // A client that half-closes after a complete request (shutdown(SHUT_WR)) still gets its answer; node's
+    // default would abort the request when the FIN arrives.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  }
   return {
     proxyServer,
     apiServer,

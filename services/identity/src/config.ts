@@ -1,8 +1,10 @@
 import {
+  databaseSchema,
   dsnSchema,
   durationPattern,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -49,6 +51,7 @@ export const identitySchema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     dev: {
       type: 'boolean',
       default: false,
@@ -218,6 +221,7 @@ export interface BrowserFlowConfig {
 
 export interface IdentityConfig {
   dsn: string;
+  database: DatabaseConfig;
   dev: boolean;
   serve: { public: ListenerConfig & { base_url: string }; admin: ListenerConfig };
   identity: { default_schema_id: string; schemas: { id: string; url: string }[] };

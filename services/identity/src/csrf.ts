@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { csrfRejectReasons, csrfViolation } from './kratos-errors';
@@ -55,7 +55,10 @@ export class CsrfProtection {
       try {
         const reason = this.rejectReason(request, sent);
         span.setAttribute('csrf.valid', reason === undefined);
-        if (reason) throw csrfViolation(reason);
+        if (reason) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+          throw csrfViolation(reason);
+        }
       } finally {
         span.end();
       }

@@ -302,6 +302,18 @@ for (const variant of variants) {
       });
       assert.equal(json.status, 400);
       assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
+      for (const [body, status] of [
+        ['{"grant_type":', 400],
+        [JSON.stringify({ padding: 'p'.repeat(1_100_000) }), 413],
+      ] as const) {
+        const refused = await fetch(`${oauth2.publicUrl}/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        assert.equal(refused.status, status);
+        assert.equal(((await refused.json()) as { error: string }).error, 'invalid_request');
+      }
       const basicFailure = await requestToken(
         oauth2.publicUrl,
         { grant_type: 'client_credentials' },

@@ -1,25 +1,30 @@
 import {
+  databaseSchema,
   dsnSchema,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
 } from '@mesh/config';
+import type { NamespacesConfig } from './opl/namespace-source';
 import { tracingSchema, type TracingConfig } from '@mesh/tracing';
 
-/** Keto's key names: serve.read/serve.write, limit.max_read_depth, namespaces as a list of {id, name}. */
+/** Keto's key names: serve.read/serve.write/serve.opl, limit.max_read_depth, namespaces as a list of {id, name}. */
 export const permissionSchema: SchemaNode = {
   type: 'object',
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
       properties: {
         read: listenerSchema(4466, 'The read API port: check, expand, list, namespaces.'),
         write: listenerSchema(4467, 'The write API port: create, delete and patch relation tuples.'),
+        opl: listenerSchema(4469, 'The Ory Permission Language port: POST /opl/syntax/check.'),
       },
     },
     limit: {
@@ -33,25 +38,25 @@ export const permissionSchema: SchemaNode = {
           default: 5,
           description: 'The deepest a check or expand may go; a request max-depth can only lower it.',
         },
+        max_check_spans: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 10000,
+          default: 100,
+          description:
+            'The most spans one check emits (steps and SQL statements); further steps are counted in permission.steps.unrecorded on their parent.',
+        },
       },
     },
+    // No `type`: Keto takes a list of {id, name} or {location}; namespace-source.ts validates the shape.
     namespaces: {
-      type: 'array',
       default: [
         { id: 0, name: 'documents' },
         { id: 1, name: 'groups' },
       ],
       description:
-        'The namespaces tuples may use, as in Keto: a list of {id, name}. In env, NAMESPACES takes it as a JSON array.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: {
-          id: { type: 'integer', minimum: 0 },
-          name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-        },
-      },
+        'As in Keto: a list of {id, name} (no relations, every relation stored), or {location} of an OPL file (file://path or base64://…). In env, NAMESPACES takes the list as JSON or the location; NAMESPACES_LOCATION the location.',
+      'x-env-aliases': ['NAMESPACES_LOCATION'],
     },
     log: logSchema,
     tracing: tracingSchema,
@@ -60,9 +65,10 @@ export const permissionSchema: SchemaNode = {
 
 export interface PermissionConfig {
   dsn: string;
-  serve: { read: ListenerConfig; write: ListenerConfig };
-  limit: { max_read_depth: number };
-  namespaces: { id?: number; name: string }[];
+  database: DatabaseConfig;
+  serve: { read: ListenerConfig; write: ListenerConfig; opl: ListenerConfig };
+  limit: { max_read_depth: number; max_check_spans: number };
+  namespaces: NamespacesConfig;
   log: LogConfig;
   tracing: TracingConfig;
 }

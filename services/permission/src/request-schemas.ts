@@ -1,4 +1,4 @@
-import { badRequest, schemaParser } from '@mesh/server';
+import { badRequest, HttpError, schemaParser } from '@mesh/server';
 import type { RelationTuple, Subject, SubjectSet, TupleFilter } from './tuples';
 
 const name = { type: 'string', minLength: 1, maxLength: 256 };
@@ -127,7 +127,8 @@ export function parsePage(query: Record<string, unknown>): { pageSize: number; a
   let after = 0;
   if (token !== undefined && token !== '') {
     const decoded = typeof token === 'string' ? Buffer.from(token, 'base64url').toString('utf8') : '';
-    if (!/^seq:[0-9]{1,15}$/.test(decoded)) throw badRequest('page_token is not a token this service issued');
+    // Keto's answer to a token it did not issue: 400 with the reason as the message.
+    if (!/^seq:[0-9]{1,15}$/.test(decoded)) throw new HttpError(400, 'malformed page token');
     after = Number(decoded.slice(4));
   }
   return { pageSize: Math.min(Number(size ?? 100), 1000), after };

@@ -1,10 +1,12 @@
-import { packageVersion } from '@mesh/config';
+import { packageVersion, parseDuration } from '@mesh/config';
 import { createApp, closeServers, listen } from '@mesh/server';
-import { migrate, openDatabase } from '@mesh/sql';
+import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import { PermissionChecker } from './check';
 import type { PermissionConfig } from './config';
+import { NamespaceSource } from './opl/namespace-source';
+import { addOplRoutes } from './routes/opl';
 import { addReadRoutes } from './routes/read';
 import { addWriteRoutes } from './routes/write';
 import { permissionMigrations } from './store/migrations';
@@ -13,33 +15,45 @@ import { TupleStore } from './store/tuple-store';
 export interface PermissionServers extends RunningService {
   readServer: Server;
   writeServer: Server;
+  oplServer: Server;
 }
 
-/** Opens the database, applies migrations, and serves the read and write APIs. */
+/** Loads the namespaces, opens the database, applies migrations, and serves the read, write and OPL APIs. */
 export async function serve(
   config: PermissionConfig,
   { log }: Pick<BootContext, 'log'>,
 ): Promise<PermissionServers> {
+  const namespaces = await NamespaceSource.open(config.namespaces, log);
   const db = openDatabase(config.dsn, {
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
   });
+  await waitForDatabase(db, config.dsn, {
+    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
+  });
   const applied = await migrate(db, permissionMigrations, 'permission');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
-  const namespaces = config.namespaces.map((namespace) => namespace.name);
   const store = new TupleStore(db);
-  const checker = new PermissionChecker(store, new Set(namespaces), config.limit.max_read_depth);
+  const checker = new PermissionChecker(store, () => namespaces.model, {
+    maxReadDepth: config.limit.max_read_depth,
+    maxSpans: config.limit.max_check_spans,
+  });
   const common = { log, version: packageVersion(__dirname), checkReady: () => db.ping() };
 
-  const readApp = createApp(common, (app) => addReadRoutes(app, checker, store, namespaces));
+  const readApp = createApp(common, (app) => addReadRoutes(app, checker, store));
   const writeApp = createApp(common, (app) => addWriteRoutes(app, checker, store));
+  const oplApp = createApp(common, (app) => addOplRoutes(app));
   const readServer = await listen(readApp, { ...config.serve.read, log, name: 'read' });
   const writeServer = await listen(writeApp, { ...config.serve.write, log, name: 'write' });
+  const oplServer = await listen(oplApp, { ...config.serve.opl, log, name: 'opl' });
   return {
     readServer,
     writeServer,
+    oplServer,
     async stop() {
-      await closeServers([readServer, writeServer]);
+      namespaces.stop();
+      await closeServers([readServer, writeServer, oplServer]);
       await db.close();
     },
   };

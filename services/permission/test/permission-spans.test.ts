@@ -37,7 +37,7 @@ describe('permission spans (trace contract)', () => {
   const childrenOf = (spans: readonly ReadableSpan[], parent: ReadableSpan | undefined) =>
     spans.filter((span) => parent && span.parentSpanContext?.spanId === parent.spanContext().spanId);
 
-  it('a check via a subject set: permission.check → SQL, and a nested permission.check → SQL', async () => {
+  it('a check via a subject set: permission.check → SQL, and a nested permission.subject_set → SQL', async () => {
     await tracing.reset();
     await keto.permissions.postCheckPermissionOrError({
       postCheckPermissionOrErrorBody: {
@@ -65,11 +65,13 @@ describe('permission spans (trace contract)', () => {
     const rootChildren = childrenOf(spans, root);
     assert.deepEqual(
       rootChildren.map((span) => span.name),
-      ['SELECT relation_tuples', 'permission.check'],
+      ['SELECT relation_tuples', 'permission.subject_set'],
     );
     const nested = rootChildren[1];
     assert.equal(nested?.attributes['permission.namespace'], 'groups');
+    assert.equal(nested?.kind, SpanKind.INTERNAL);
     assert.equal(nested?.attributes['permission.depth'], 2);
+    assert.equal(nested?.attributes['permission.rewrite'], 'this');
     assert.equal(nested?.attributes['permission.allowed'], true);
     assert.deepEqual(
       childrenOf(spans, nested).map((span) => span.name),

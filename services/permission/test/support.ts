@@ -11,12 +11,18 @@ export interface Running {
   servers: PermissionServers;
   readUrl: string;
   writeUrl: string;
+  oplUrl: string;
   permissions: PermissionApi;
   relationships: RelationshipApi;
   writeRelationships: RelationshipApi;
 }
 
-export async function startPermission(dsn: string, flags: string[] = []): Promise<Running> {
+/** `onLog` receives every JSON log line (the service is silent otherwise). */
+export async function startPermission(
+  dsn: string,
+  flags: string[] = [],
+  onLog?: (line: string) => void,
+): Promise<Running> {
   const [{ loadConfig }, { permissionSchema }, { serve }, { portOf }, ory, { createLogger }] =
     await Promise.all([
       import('@mesh/config'),
@@ -29,15 +35,20 @@ export async function startPermission(dsn: string, flags: string[] = []): Promis
   const config = loadConfig<import('../src/config').PermissionConfig>({
     schema: permissionSchema,
     env: {},
-    flags: [`dsn=${dsn}`, 'serve.read.port=0', 'serve.write.port=0', ...flags],
+    flags: [`dsn=${dsn}`, 'serve.read.port=0', 'serve.write.port=0', 'serve.opl.port=0', ...flags],
   });
-  const servers = await serve(config, { log: createLogger('permission', 'silent') });
+  const log = onLog
+    ? (await import('pino')).default({ level: 'info' }, { write: (line: string) => onLog(line) })
+    : createLogger('permission', 'silent');
+  const servers = await serve(config, { log });
   const readUrl = `http://127.0.0.1:${portOf(servers.readServer)}`;
   const writeUrl = `http://127.0.0.1:${portOf(servers.writeServer)}`;
+  const oplUrl = `http://127.0.0.1:${portOf(servers.oplServer)}`;
   return {
     servers,
     readUrl,
     writeUrl,
+    oplUrl,
     permissions: new ory.PermissionApi(new ory.Configuration({ basePath: readUrl })),
     relationships: new ory.RelationshipApi(new ory.Configuration({ basePath: readUrl })),
     writeRelationships: new ory.RelationshipApi(new ory.Configuration({ basePath: writeUrl })),

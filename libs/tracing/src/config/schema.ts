@@ -13,7 +13,8 @@ const samplingRatio = (description: string): SchemaNode => ({
 
 /**
  * The `tracing` block: Ory's keys with Ory's meanings, plus a superset (otlp.protocol, the datadog and
- * instana agent addresses, service_version). The single source for validation, defaults, docs and help.
+ * instana agent addresses, service_version, express_instrumentation). The single source for validation,
+ * defaults, docs and help.
  */
 export const tracingSchema: SchemaNode = {
   type: 'object',
@@ -48,6 +49,13 @@ export const tracingSchema: SchemaNode = {
       default: '',
       description: 'The deployment.environment.name resource attribute; empty leaves it out.',
       'x-env-aliases': ['ELASTIC_APM_ENVIRONMENT', 'DD_ENV'],
+    },
+    express_instrumentation: {
+      type: 'string',
+      enum: ['route', 'opentelemetry'],
+      default: 'route',
+      description:
+        "Server span route: 'route' reads express's matched route; 'opentelemetry' loads instrumentation-express.",
     },
     providers: {
       type: 'object',
@@ -197,6 +205,7 @@ export interface TracingConfig {
   service_name: string;
   service_version: string;
   deployment_environment: string;
+  express_instrumentation: 'route' | 'opentelemetry';
   providers: {
     jaeger: { local_agent_address: string; sampling: { server_url: string; trace_id_ratio: number } };
     otlp: {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -19,6 +19,7 @@ type DatabaseConstructor = typeof BetterSqlite3;
 // `iterate` is left alone: its rows arrive after the call returns, so a span around it would lie.
 const statementMethods = ['run', 'get', 'all'] as const;
 const tracerVersion = '1.0.0';
+const maxSpanShapes = 1_000;
 
 /** db.namespace of a SQLite database: its file's name, or `memory`. */
 function namespaceOf(database: { name?: string; memory?: boolean }): string {
@@ -54,19 +55,40 @@ export class BetterSqlite3Instrumentation extends InstrumentationBase<Instrument
     );
   }
 
+  /**
+   * The span name and attributes of each statement text, worked out once: the services run a few dozen
+   * prepared statements over and over, and reading the verb and table is regular expressions each time.
+   */
+  private readonly spanShapes = new Map<string, { name: string; attributes: Attributes }>();
+
+  private spanShapeOf(sql: string, database: { name?: string; memory?: boolean }) {
+    const namespace = namespaceOf(database);
+    const key = `${namespace}\u0000${sql}`;
+    let shape = this.spanShapes.get(key);
+    if (!shape) {
+      const summary = summarizeSql(sql);
+      shape = {
+        name: sqlSpanName(summary),
+        attributes: {
+          [ATTR_DB_SYSTEM_NAME]: 'sqlite',
+          [ATTR_DB_NAMESPACE]: namespace,
+          [ATTR_DB_QUERY_TEXT]: sql,
+          [ATTR_DB_OPERATION_NAME]: summary.operation,
+          ...(summary.collection ? { [ATTR_DB_COLLECTION_NAME]: summary.collection } : {}),
+        },
+      };
+      // Ad hoc `exec` texts (migrations, tests) must not grow it without bound.
+      if (this.spanShapes.size >= maxSpanShapes) this.spanShapes.clear();
+      this.spanShapes.set(key, shape);
+    }
+    return shape;
+  }
+
   private startSpan(sql: string, database: { name?: string; memory?: boolean }): Span | undefined {
     if (!trace.getSpan(context.active())) return undefined;
-    const summary = summarizeSql(sql);
-    return this.tracer.startSpan(sqlSpanName(summary), {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR_DB_SYSTEM_NAME]: 'sqlite',
-        [ATTR_DB_NAMESPACE]: namespaceOf(database),
-        [ATTR_DB_QUERY_TEXT]: sql,
-        [ATTR_DB_OPERATION_NAME]: summary.operation,
-        ...(summary.collection ? { [ATTR_DB_COLLECTION_NAME]: summary.collection } : {}),
-      },
-    });
+    const { name, attributes } = this.spanShapeOf(sql, database);
+    // The SDK copies attributes into the span, so one shared object per statement is safe.
+    return this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
   }
 
   private traced<T>(sql: string, database: { name?: string; memory?: boolean }, run: () => T): T {

@@ -55,11 +55,12 @@ export class Authenticator {
     handlers: readonly CompiledAuthenticator[],
     headers: IncomingHttpHeaders,
     path: string,
+    signal?: AbortSignal,
   ): Promise<Authenticated> {
     for (const handler of handlers) {
       const result = await tracer.startActiveSpan(`authn.${handler.handler}`, async (span) => {
         try {
-          const outcome = await this.run(handler, headers, path);
+          const outcome = await this.run(handler, headers, path, signal);
           if (outcome !== notResponsible) {
             span.setAttribute('gateway.subject', outcome.subject);
             return outcome;
@@ -91,6 +92,7 @@ export class Authenticator {
     handler: CompiledAuthenticator,
     headers: IncomingHttpHeaders,
     path: string,
+    signal: AbortSignal | undefined,
   ): Promise<Authenticated | typeof notResponsible> {
     switch (handler.handler) {
       case 'noop':
@@ -109,7 +111,7 @@ export class Authenticator {
         } as SessionCheckConfig & { only: string[] };
         const cookie = cookiesOf(headers.cookie, settings.only);
         if (!cookie) return notResponsible;
-        return this.checkSession(settings, { cookie }, path);
+        return this.checkSession(settings, { cookie }, path, signal);
       }
       case 'bearer_token': {
         const settings = {
@@ -118,7 +120,7 @@ export class Authenticator {
         } as SessionCheckConfig;
         const token = bearerOf(headers);
         if (!token) return notResponsible;
-        return this.checkSession(settings, { authorization: `Bearer ${token}` }, path);
+        return this.checkSession(settings, { authorization: `Bearer ${token}` }, path, signal);
       }
     }
   }
@@ -128,6 +130,7 @@ export class Authenticator {
     settings: SessionCheckConfig,
     credentials: Record<string, string>,
     path: string,
+    signal: AbortSignal | undefined,
   ): Promise<Authenticated> {
     // Oathkeeper's rule: the request path replaces check_session_url's path unless preserve_path is set.
     let url = this.parsedUrls.get(settings.check_session_url);
@@ -141,13 +144,13 @@ export class Authenticator {
     }
     let response;
     try {
-      response = await callHandler(
-        'GET',
+      response = await callHandler({
+        method: 'GET',
         url,
-        { accept: 'application/json', ...credentials },
-        undefined,
-        this.timeoutMs,
-      );
+        headers: { accept: 'application/json', ...credentials },
+        timeoutMs: this.timeoutMs,
+        signal,
+      });
     } catch (error) {
       if (!isCallFailure(error)) throw error;
       throw dependencyFailure('the session check', error);

@@ -10,10 +10,10 @@ export class Authorizer {
   constructor(private readonly timeoutMs: number) {}
 
   /** Runs the rule's authorizer under `authz.<handler>`; a deny throws 403, an unusable answer 502/503. */
-  authorize(authorizer: CompiledAuthorizer, context: TemplateContext): Promise<void> {
+  authorize(authorizer: CompiledAuthorizer, context: TemplateContext, signal?: AbortSignal): Promise<void> {
     return tracer.startActiveSpan(`authz.${authorizer.handler}`, async (span) => {
       try {
-        const allowed = await this.decide(authorizer, context);
+        const allowed = await this.decide(authorizer, context, signal);
         span.setAttribute('gateway.decision', allowed ? 'allow' : 'deny');
         if (!allowed) throw forbiddenRequest(`the ${authorizer.handler} authorizer denied the request`);
       } catch (error) {
@@ -28,7 +28,11 @@ export class Authorizer {
     });
   }
 
-  private async decide(authorizer: CompiledAuthorizer, context: TemplateContext): Promise<boolean> {
+  private async decide(
+    authorizer: CompiledAuthorizer,
+    context: TemplateContext,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     switch (authorizer.handler) {
       case 'allow':
         return true;
@@ -39,13 +43,14 @@ export class Authorizer {
         let status: number;
         try {
           status = (
-            await callHandler(
-              'POST',
-              authorizer.remote as URL,
-              { 'content-type': 'application/json', ...authorizer.headers },
-              payload,
-              this.timeoutMs,
-            )
+            await callHandler({
+              method: 'POST',
+              url: authorizer.remote as URL,
+              headers: { 'content-type': 'application/json', ...authorizer.headers },
+              body: payload,
+              timeoutMs: this.timeoutMs,
+              signal,
+            })
           ).status;
         } catch (error) {
           if (!isCallFailure(error)) throw error;

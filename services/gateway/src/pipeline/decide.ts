@@ -16,6 +16,8 @@ export interface AccessRequest {
   /** The normalised path, without the query. */
   path: string;
   headers: IncomingHttpHeaders;
+  /** Aborted when the client goes away: every call made for the request is destroyed. */
+  signal?: AbortSignal;
 }
 
 export interface Decision {
@@ -68,9 +70,14 @@ export async function decide(
 ): Promise<Decision> {
   const { rule, captures } = matchRule(repository.rules, request);
   setServerRoute(`${routePrefix}${rule.route}`);
-  const identity = await authenticator.authenticate(rule.authenticators, request.headers, request.path);
+  const identity = await authenticator.authenticate(
+    rule.authenticators,
+    request.headers,
+    request.path,
+    request.signal,
+  );
   const context = { subject: identity.subject, extra: identity.extra, captures };
-  await authorizer.authorize(rule.authorizer, context);
+  await authorizer.authorize(rule.authorizer, context, request.signal);
   const mutatedHeaders: Record<string, string> = {};
   for (const mutator of rule.mutators) {
     tracer.startActiveSpan(`mutate.${mutator.handler}`, (span) => {

@@ -1,4 +1,5 @@
 import { HttpError } from '@mesh/server';
+import { clientClosedRequest } from '../outbound';
 
 /** A failed call (refused, reset, timed out …) as opposed to a bug in the gateway, which must not pass as one. */
 export function isCallFailure(error: unknown): boolean {
@@ -8,6 +9,7 @@ export function isCallFailure(error: unknown): boolean {
 /** A dependency (identity, permission, upstream) that could not give a usable answer: fail closed. */
 export function dependencyFailure(what: string, error: unknown): HttpError {
   const code = (error as { code?: string }).code;
+  if (code === 'ERR_CLIENT_CLOSED') return clientClosedRequest();
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
     return new HttpError(503, `${what} did not answer in time`, 'dependency timeout');
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {

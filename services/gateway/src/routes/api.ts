@@ -1,6 +1,7 @@
 import { context } from '@opentelemetry/api';
 import type { Express, Request, Response } from 'express';
 import { validAuthority, validScheme } from '../authority';
+import { clientGoneSignal } from '../client-gone';
 import { recordRefusal } from '../refusal';
 import { boundedTraceContext } from '../trace-headers';
 import { notFound } from '@mesh/server';
@@ -43,6 +44,7 @@ export function addApiRoutes(
     const queryAt = uri.indexOf('?');
     const path = normalisePath(queryAt < 0 ? uri : uri.slice(0, queryAt));
     for (const name of repository.mutatedHeaders) delete request.headers[name];
+    const clientGone = clientGoneSignal(response);
     const decision = await decide(
       repository,
       authenticator,
@@ -52,6 +54,7 @@ export function addApiRoutes(
         origin: `${scheme}://${host}`,
         path,
         headers: request.headers,
+        signal: clientGone,
       },
       '/decisions',
     );

@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import type { Express, Request, Response } from 'express';
 import { validAuthority } from '../authority';
 import { bodyFramingOf } from '../framing';
+import { clientGoneSignal } from '../client-gone';
 import { recordRefusal } from '../refusal';
 import { boundedTraceContext } from '../trace-headers';
 import { parseDuration } from '@mesh/config';
@@ -21,7 +22,8 @@ export function addProxyRoutes(
   authenticator: Authenticator,
   authorizer: Authorizer,
 ): void {
-  const timeoutMs = parseDuration('timeouts.upstream', config.timeouts.upstream);
+  const headersTimeoutMs = parseDuration('timeouts.upstream', config.timeouts.upstream);
+  const idleTimeoutMs = parseDuration('timeouts.upstream_idle', config.timeouts.upstream_idle);
   app.use((request, response) =>
     context.with(boundedTraceContext(), async () => {
       try {
@@ -41,12 +43,14 @@ export function addProxyRoutes(
     const path = normalisePath(queryAt < 0 ? raw : raw.slice(0, queryAt));
     const query = queryAt < 0 ? '' : raw.slice(queryAt);
     const forbiddenHeaders = repository.mutatedHeaders;
+    const clientGone = clientGoneSignal(response);
     for (const name of forbiddenHeaders) delete request.headers[name];
     const decision = await decide(repository, authenticator, authorizer, {
       method: request.method,
       origin: `http://${host}`,
       path,
       headers: request.headers,
+      signal: clientGone,
     });
     await proxyToUpstream({
       request,
@@ -57,7 +61,9 @@ export function addProxyRoutes(
       pathAndQuery: `${path}${query}`,
       forbiddenHeaders,
       clientProtocol: 'http',
-      timeoutMs,
+      headersTimeoutMs,
+      idleTimeoutMs,
+      clientGone,
     });
   }
 }

@@ -17,6 +17,13 @@ import type { IdentityRecord, IdentityStore } from '../store/identity-store';
 import { identityView, type ViewContext } from '../views';
 
 export const defaultPageSize = 250;
+const knownListParameters = new Set([
+  'page_size',
+  'page_token',
+  'credentials_identifier',
+  'ids',
+  'consistency',
+]);
 export const maxPageSize = 1000;
 
 const inputOf = (body: IdentityBody): IdentityInput => ({
@@ -94,6 +101,8 @@ export function addAdminIdentityRoutes(
       throw badRequest(
         `the listIdentities parameter ${refused.join(', ')} is not implemented by this service`,
       );
+    const unknown = Object.keys(query).filter((key) => !knownListParameters.has(key));
+    if (unknown.length > 0) throw badRequest(`listIdentities has no parameter ${unknown.join(', ')}`);
     const parsed = parseIdentityListQuery(query);
     const pageSize = Math.min(Number(parsed.page_size ?? defaultPageSize), maxPageSize);
     const ids = parsed.ids === undefined ? undefined : [parsed.ids].flat();

@@ -51,5 +51,5 @@ export function addPublicRoutes(app: Express, endpoint: TokenEndpoint, discovery
     response.json(await discovery.jwks());
   });
 
-  app.use(oauth2Errors);
+  app.use(oauth2Errors(['/oauth2/token', '/oauth2/revoke']));
 }

@@ -1,4 +1,5 @@
 import { badRequest, HttpError } from '@mesh/server';
+import { requireKnownNamespaces } from './known-namespaces';
 import type { Express, Request, Response } from 'express';
 import type { PermissionChecker } from '../check';
 import {
@@ -11,18 +12,14 @@ import {
   pageTokenAfter,
 } from '../request-schemas';
 import type { TupleStore } from '../store/tuple-store';
+import { Expander } from '../expand';
 
 type CheckInput = (request: Request) => ReturnType<typeof parseTupleQuery>;
 
 /** Keto's read API: check (200/403 and the always-200 openapi form), batch check, list, expand, namespaces. */
-export function addReadRoutes(
-  app: Express,
-  checker: PermissionChecker,
-  store: TupleStore,
-  namespaces: readonly string[],
-): void {
+export function addReadRoutes(app: Express, checker: PermissionChecker, store: TupleStore): void {
   app.get('/namespaces', (_request, response) => {
-    response.json({ namespaces: namespaces.map((name) => ({ name })) });
+    response.json({ namespaces: checker.model.names.map((name) => ({ name })) });
   });
 
   const checkWith =
@@ -42,28 +39,29 @@ export function addReadRoutes(
   app.post('/relation-tuples/batch/check', async (request, response) => {
     const { tuples } = parseBatchBody(request.body);
     const maxDepth = parseMaxDepth(request.query);
-    const results = [];
-    for (const candidate of tuples) {
-      try {
-        const { tuple, subject } = parseTuple(candidate);
-        results.push({ allowed: await checker.check(tuple, subject, maxDepth) });
-      } catch (error) {
-        // One malformed tuple fails its own result, as in Keto, not the whole batch.
-        if (!(error instanceof HttpError)) throw error;
-        results.push({ allowed: false, error: error.reason ?? error.message });
-      }
-    }
+    // Concurrent checks, each with its own span and budget; a malformed tuple fails only its own result.
+    const results = await Promise.all(
+      tuples.map(async (candidate) => {
+        try {
+          const { tuple, subject } = parseTuple(candidate);
+          return { allowed: await checker.check(tuple, subject, maxDepth) };
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          return { allowed: false, error: error.reason ?? error.message };
+        }
+      }),
+    );
     response.json({ results });
   });
 
   app.get('/relation-tuples', async (request, response) => {
     const filter = parseFilterQuery(request.query);
+    requireKnownNamespaces(checker, filter.namespace, filter.subject_set?.namespace);
     const { pageSize, after } = parsePage(request.query);
     const page = await store.list(filter, pageSize, after);
-    const full = page.tuples.length === pageSize && page.lastSeq !== undefined;
     response.json({
       relation_tuples: page.tuples,
-      next_page_token: full ? pageTokenAfter(page.lastSeq as number) : '',
+      next_page_token: page.nextAfter === undefined ? '' : pageTokenAfter(page.nextAfter),
     });
   });
 
@@ -72,7 +70,10 @@ export function addReadRoutes(
     if (!filter.namespace || !filter.object || filter.relation === undefined) {
       throw badRequest('namespace, object and relation are required');
     }
+    const maxDepth = checker.effectiveDepth(parseMaxDepth(request.query));
+    requireKnownNamespaces(checker, filter.namespace);
     const set = { namespace: filter.namespace, object: filter.object, relation: filter.relation };
-    response.json(await checker.expand(set, parseMaxDepth(request.query)));
+    const expander = new Expander(store, checker.model, maxDepth);
+    response.json(await expander.expand(set));
   });
 }

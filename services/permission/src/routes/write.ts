@@ -1,19 +1,16 @@
-import { badRequest, notFound } from '@mesh/server';
+import { badRequest } from '@mesh/server';
 import type { Express } from 'express';
 import type { PermissionChecker } from '../check';
 import { parseFilterQuery, parsePatchBody, parseTuple } from '../request-schemas';
 import type { TupleStore } from '../store/tuple-store';
+import { requireKnownNamespaces } from './known-namespaces';
 import type { RelationTuple } from '../tuples';
 
-/** Keto answers a write to a namespace it does not know with 404. */
 function requireNamespaces(
   checker: PermissionChecker,
   tuple: Pick<RelationTuple, 'namespace' | 'subject_set'>,
 ): void {
-  for (const namespace of [tuple.namespace, tuple.subject_set?.namespace]) {
-    if (namespace !== undefined && !checker.hasNamespace(namespace))
-      throw notFound(`namespace "${namespace}" is not configured`);
-  }
+  requireKnownNamespaces(checker, tuple.namespace, tuple.subject_set?.namespace);
 }
 
 /** Keto's write API: create (PUT), delete by filter (DELETE), transactional insert/delete (PATCH). */

@@ -14,6 +14,9 @@ interface TupleRow {
 
 /** One check step's rows: a direct match of the subject, and the subject sets to follow. */
 export interface StepRow {
+  namespace: string;
+  object: string;
+  relation: string;
   subject_id: string;
   subject_set_namespace: string;
   subject_set_object: string;
@@ -95,29 +98,45 @@ export class TupleStore {
     });
   }
 
-  /** Keyset pagination on seq: `after` is the last seq of the previous page. */
+  /**
+   * Keyset pagination on seq: `after` is the last seq of the previous page. One row more than the page is
+   * read, as Keto does, so that `nextAfter` is set only when another page exists.
+   */
   async list(
     filter: TupleFilter,
     pageSize: number,
     after: number,
-  ): Promise<{ tuples: RelationTuple[]; lastSeq?: number }> {
+  ): Promise<{ tuples: RelationTuple[]; nextAfter?: number }> {
     const where = whereOf(filter, 3);
     const rows = await this.db.query<TupleRow>(
       `SELECT seq, namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation
          FROM relation_tuples WHERE seq > $1 AND ${where.sql} ORDER BY seq LIMIT $2`,
-      [after, pageSize, ...where.params],
+      [after, pageSize + 1, ...where.params],
     );
-    const last = rows.at(-1);
-    return { tuples: rows.map(toTuple), lastSeq: last ? Number(last.seq) : undefined };
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    return {
+      tuples: page.map(toTuple),
+      nextAfter: rows.length > pageSize && last ? Number(last.seq) : undefined,
+    };
   }
 
-  /** One check step: the rows of namespace:object#relation that are the subject itself or a subject set. */
-  async step(set: SubjectSet, subjectId: string): Promise<StepRow[]> {
+  /**
+   * Check steps of many sets in one statement: for each namespace:object#relation, the rows that are the
+   * subject itself or a subject set. Each set is an index range scan on the unique key's prefix.
+   */
+  async steps(sets: readonly SubjectSet[], subjectId: string): Promise<StepRow[]> {
+    const params: string[] = [subjectId];
+    const keys = sets.map((set) => {
+      params.push(set.namespace, set.object, set.relation);
+      const n = params.length;
+      return `(namespace = $${n - 2} AND object = $${n - 1} AND relation = $${n})`;
+    });
     return this.db.query<StepRow>(
-      `SELECT subject_id, subject_set_namespace, subject_set_object, subject_set_relation
+      `SELECT namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation
          FROM relation_tuples
-        WHERE namespace = $1 AND object = $2 AND relation = $3 AND (subject_id = $4 OR subject_id = '')`,
-      [set.namespace, set.object, set.relation, subjectId],
+        WHERE (subject_id = $1 OR subject_id = '') AND (${keys.join(' OR ')})`,
+      params,
     );
   }
 

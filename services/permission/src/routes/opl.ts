@@ -1,0 +1,19 @@
+import express, { type Express } from 'express';
+import { parseOplInWorker } from '../opl/parse-in-worker';
+
+/**
+ * Keto's OPL syntax API: the file as text/plain, answered with `{errors:[{message, start, end}]}`
+ * (Keto omits `errors` when there are none). Type errors (unknown namespaces, relations, permits) are
+ * reported too, as Keto's parser does.
+ */
+export function addOplRoutes(app: Express): void {
+  app.post(
+    '/opl/syntax/check',
+    express.text({ type: () => true, limit: '1mb' }),
+    async (request, response) => {
+      const text = typeof request.body === 'string' ? request.body : '';
+      const { errors } = await parseOplInWorker(text);
+      response.json(errors.length > 0 ? { errors } : {});
+    },
+  );
+}
