@@ -135,6 +135,8 @@ describe('the web app and the trace explorer in Chromium', () => {
     for (const heading of ['Attributes', 'Events', 'Links', 'Resource', 'Status'])
       assert.ok(detailText.includes(heading), heading);
     await shot(page, 'waterfall');
+    // The README's picture (docs/images/waterfall.png is a copy): the first screen, not the whole page.
+    await page.screenshot({ path: join(outputDir, 'waterfall-readme.png') });
   });
 
   it('searches the explorer by service and by error, and draws the dependency graph', async () => {

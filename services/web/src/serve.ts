@@ -163,7 +163,7 @@ export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>
         await call('POST', `${urls.permissionRead}/relation-tuples/batch/check`, {
           json: {
             tuples: documents.map((document) => ({
-              namespace: 'documents',
+              namespace: 'Document',
               object: document.id,
               relation: 'view',
               subject_id: session.identity.id,
@@ -265,7 +265,7 @@ export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>
           html`<div class="denied">
               <h1>You may not open this document</h1>
               <p>
-                The gateway asked permission whether you may <code>view</code> <code>documents:${id}</code>:
+                The gateway asked permission whether you may <code>view</code> <code>Document:${id}</code>:
                 the answer was no (403).
               </p>
             </div>
@@ -330,7 +330,7 @@ export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>
       if (created.status !== 201) throw new Error(`documents answered ${created.status} for a new document`);
       const tuple = pageLog.record(
         await call('PUT', `${urls.permissionWrite}/admin/relation-tuples`, {
-          json: { namespace: 'documents', object: id, relation: 'view', subject_id: session.identity.id },
+          json: { namespace: 'Document', object: id, relation: 'owners', subject_id: session.identity.id },
         }),
       );
       if (tuple.status !== 201 && tuple.status !== 200)
