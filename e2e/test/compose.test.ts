@@ -12,6 +12,7 @@ import {
   hostPathOf,
   publishedContainerPorts,
   readComposeFile,
+  readComposeFiles,
   readDockerfile,
   repoRoot,
   stageChain,
@@ -93,6 +94,8 @@ describe('docker-compose.yml', () => {
   test('validates against the Compose Specification schema', () => {
     const validate = composeValidator();
     assert.equal(validate(compose), true, JSON.stringify(validate.errors, null, 2));
+    const withCollector = readComposeFiles(['docker-compose.yml', 'infra/compose/collector.yml']);
+    assert.equal(validate(withCollector), true, JSON.stringify(validate.errors, null, 2));
     const broken = structuredClone(compose);
     (broken.services.jaeger as Record<string, unknown>).ports = 16686;
     assert.equal(validate(broken), false, 'the validator must reject a file that breaks the schema');
