@@ -23,10 +23,12 @@ import { RecentLines } from './recent-lines';
 export interface MeshPorts {
   gatewayProxy: number;
   gatewayApi: number;
+  gatewayPrometheus: number;
   identityPublic: number;
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionMetrics: number;
   permissionOpl: number;
   documents: number;
   oauth2Public: number;
@@ -40,10 +42,12 @@ export interface MeshPorts {
 export const defaultPorts: MeshPorts = {
   gatewayProxy: 4455,
   gatewayApi: 4456,
+  gatewayPrometheus: 9000,
   identityPublic: 4433,
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionMetrics: 4468,
   permissionOpl: 4469,
   documents: 4480,
   oauth2Public: 4444,
@@ -103,9 +107,14 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
+  permission: {
+    read: ports.permissionRead,
+    write: ports.permissionWrite,
+    opl: ports.permissionOpl,
+    metrics: ports.permissionMetrics,
+  },
   documents: { public: ports.documents, main: ports.documents },
-  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
+  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi, prometheus: ports.gatewayPrometheus },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
   web: { public: ports.web },
 });

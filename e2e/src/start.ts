@@ -11,11 +11,13 @@ import { tracingTargetOf, userTracingEnv } from './user-tracing';
 const portNames: Record<keyof MeshPorts, string> = {
   gatewayProxy: 'gateway proxy',
   gatewayApi: 'gateway API',
+  gatewayPrometheus: 'gateway metrics',
   identityPublic: 'identity public API',
   identityAdmin: 'identity admin API',
   permissionRead: 'permission read API',
   permissionWrite: 'permission write API',
   permissionOpl: 'permission OPL syntax API',
+  permissionMetrics: 'permission metrics',
   documents: 'documents',
   oauth2Public: 'oauth2 public API',
   oauth2Admin: 'oauth2 admin API',
