@@ -40,7 +40,7 @@ describe('the web app and the trace explorer in Chromium', () => {
       ports: await freeMeshPorts(),
       dsn: () => 'memory',
       bcryptCost: 4,
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: 150_000,
     });
     await seedDemo(mesh.urls);
     gateway = mesh.urls.gateway;
