@@ -60,6 +60,7 @@ describe('npm run bench', () => {
         'access-on',
         'whoami',
         'check',
+        'check-deep-folder',
         'login-contention',
         'oauth2-token',
         'oauth2-introspect',
