@@ -330,16 +330,23 @@ describe('the trace contract, end to end', () => {
         assert.equal(root.statusCode === StatusCode.error, false);
       });
 
-      test('allowed through a subject set (bob → doc-2): nested permission.check spans for the traversal', async () => {
+      test('allowed through a subject set (bob → doc-2): a permission.subject_set step under permission.check', async () => {
         const response = responses.get('bob→doc-2');
         assert.equal(response?.status, 200);
         const tree = await traceOf(response?.traceId);
         assertWholeTrace(tree, response?.traceId ?? '', ['gateway', 'identity', 'permission', 'documents']);
         assertServerSpans(tree);
-        const checks = tree.find((span) => span.service === 'permission' && span.name === 'permission.check');
+        const steps = tree.find(
+          (span) => span.service === 'permission' && span.name === 'permission.subject_set',
+        );
         assert.ok(
-          checks.some((span) => tree.get(span.parentSpanId)?.name === 'permission.check'),
-          'a permission.check nested in another for the subject-set step',
+          steps.some(
+            (span) =>
+              tree.get(span.parentSpanId)?.name === 'permission.check' &&
+              span.attributes['permission.namespace'] === 'Group' &&
+              span.attributes['permission.rewrite'] === 'this',
+          ),
+          'a permission.subject_set step (Group:engineering#members) under permission.check',
         );
         assertSqlSpans(tree, 'permission', system, [ids.bob]);
         one(tree.server('documents', 'GET /documents/:id'), 'documents server span');

@@ -269,6 +269,7 @@ async function main(): Promise<void> {
       'access-unsampled',
       'whoami',
       'check',
+      'check-deep-folder',
     ].every((name) => byName(name).non2xx === 0 && byName(name).errors === 0),
     'peak RSS <= 150 MB per service': Object.entries(peakByService).every(
       ([service, mb]) => service === 'baseline' || mb <= 150,

@@ -1,4 +1,4 @@
-import { tracing, startPermission, type Running } from './support';
+import { tracing, startPermission, variants, type Running } from './support';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -253,84 +253,94 @@ function reference(
   return node(object, relation, 1, []) === 'member';
 }
 
-describe('OPL evaluation against a naive reference (property)', () => {
-  let keto: Running;
-  before(async () => {
-    keto = await startPermission('memory', [
-      `namespaces=base64://${Buffer.from(propertyModel).toString('base64')}`,
-    ]);
-  });
-  after(() => keto.servers.stop());
+for (const variant of variants) {
+  const skip =
+    variant.name === 'PostgreSQL' && !process.env.TEST_POSTGRES_DSN ? 'TEST_POSTGRES_DSN is not set' : false;
+  describe(`OPL evaluation against a naive reference (property) on ${variant.name}`, { skip }, () => {
+    let keto: Running;
+    let drop: () => Promise<void>;
+    before(async () => {
+      const database = await variant.open();
+      drop = database.drop;
+      keto = await startPermission(database.dsn, [
+        `namespaces=base64://${Buffer.from(propertyModel).toString('base64')}`,
+      ]);
+    });
+    after(async () => {
+      await keto.servers.stop();
+      await drop();
+    });
 
-  const objects = ['o0', 'o1', 'o2', 'o3'];
-  const users = ['u0', 'u1'];
-  const tupleArb: fc.Arbitrary<Relationship> = fc.oneof(
-    fc
-      .record({
-        object: fc.constantFrom(...objects),
-        relation: fc.constantFrom('a', 'b'),
-        user: fc.constantFrom(...users),
-      })
-      .map(({ object, relation, user }) => ({ namespace: 'N', object, relation, subject_id: user })),
-    fc
-      .record({
-        object: fc.constantFrom(...objects),
-        relation: fc.constantFrom('a', 'b'),
-        target: fc.constantFrom(...objects),
-        via: fc.constantFrom('a', 'b'),
-      })
-      .map(({ object, relation, target, via }) => ({
-        namespace: 'N',
-        object,
-        relation,
-        subject_set: { namespace: 'N', object: target, relation: relation === 'b' ? 'a' : via },
-      })),
-    fc
-      .record({ object: fc.constantFrom(...objects), target: fc.constantFrom(...objects) })
-      .map(({ object, target }) => ({
-        namespace: 'N',
-        object,
-        relation: 'parent',
-        subject_set: { namespace: 'N', object: target, relation: '' },
-      })),
-  );
-
-  it('the service answers as the reference on random graphs with cycles', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.uniqueArray(tupleArb, { maxLength: 14, selector: (t) => JSON.stringify(t) }),
-        fc.array(
-          fc.record({
-            object: fc.constantFrom(...objects),
-            relation: fc.constantFrom('a', 'b', 'p', 'q', 'r'),
-            user: fc.constantFrom(...users),
-            depth: fc.integer({ min: 1, max: 5 }),
-          }),
-          { minLength: 1, maxLength: 6 },
-        ),
-        async (tuples, queries) => {
-          await keto.writeRelationships.deleteRelationships({ namespace: 'N' });
-          if (tuples.length > 0)
-            await keto.writeRelationships.patchRelationships({
-              relationshipPatch: tuples.map((relation_tuple) => ({ action: 'insert', relation_tuple })),
-            });
-          for (const query of queries) {
-            const { data } = await keto.permissions.checkPermission({
-              namespace: 'N',
-              object: query.object,
-              relation: query.relation,
-              subjectId: query.user,
-              maxDepth: query.depth,
-            });
-            assert.equal(
-              data.allowed,
-              reference(tuples, query.object, query.relation, query.user, query.depth),
-              JSON.stringify(query),
-            );
-          }
-        },
-      ),
-      { numRuns: 60 },
+    const objects = ['o0', 'o1', 'o2', 'o3'];
+    const users = ['u0', 'u1'];
+    const tupleArb: fc.Arbitrary<Relationship> = fc.oneof(
+      fc
+        .record({
+          object: fc.constantFrom(...objects),
+          relation: fc.constantFrom('a', 'b'),
+          user: fc.constantFrom(...users),
+        })
+        .map(({ object, relation, user }) => ({ namespace: 'N', object, relation, subject_id: user })),
+      fc
+        .record({
+          object: fc.constantFrom(...objects),
+          relation: fc.constantFrom('a', 'b'),
+          target: fc.constantFrom(...objects),
+          via: fc.constantFrom('a', 'b'),
+        })
+        .map(({ object, relation, target, via }) => ({
+          namespace: 'N',
+          object,
+          relation,
+          subject_set: { namespace: 'N', object: target, relation: relation === 'b' ? 'a' : via },
+        })),
+      fc
+        .record({ object: fc.constantFrom(...objects), target: fc.constantFrom(...objects) })
+        .map(({ object, target }) => ({
+          namespace: 'N',
+          object,
+          relation: 'parent',
+          subject_set: { namespace: 'N', object: target, relation: '' },
+        })),
     );
+
+    it('the service answers as the reference on random graphs with cycles', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(tupleArb, { maxLength: 14, selector: (t) => JSON.stringify(t) }),
+          fc.array(
+            fc.record({
+              object: fc.constantFrom(...objects),
+              relation: fc.constantFrom('a', 'b', 'p', 'q', 'r'),
+              user: fc.constantFrom(...users),
+              depth: fc.integer({ min: 1, max: 5 }),
+            }),
+            { minLength: 1, maxLength: 6 },
+          ),
+          async (tuples, queries) => {
+            await keto.writeRelationships.deleteRelationships({ namespace: 'N' });
+            if (tuples.length > 0)
+              await keto.writeRelationships.patchRelationships({
+                relationshipPatch: tuples.map((relation_tuple) => ({ action: 'insert', relation_tuple })),
+              });
+            for (const query of queries) {
+              const { data } = await keto.permissions.checkPermission({
+                namespace: 'N',
+                object: query.object,
+                relation: query.relation,
+                subjectId: query.user,
+                maxDepth: query.depth,
+              });
+              assert.equal(
+                data.allowed,
+                reference(tuples, query.object, query.relation, query.user, query.depth),
+                JSON.stringify(query),
+              );
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   });
-});
+}
