@@ -1,5 +1,5 @@
 import { demoMachine } from './demo-data';
-import { duplicateClient, machineToken, seedMachine } from './machine-client';
+import { duplicateClient, getDocumentAsMachine, machineToken, seedMachine } from './machine-client';
 import type { MeshUrls } from './mesh-client';
 
 export interface DemoOutput {
@@ -10,7 +10,8 @@ export interface DemoOutput {
 
 /**
  * The demo's machine part: the OAuth2 client and its tuple, a token from the client credentials grant (the
- * seed's "token endpoint" bcrypt span), and the seed's own example, a duplicate `POST /admin/clients`
+ * seed's "token endpoint" bcrypt span), an allowed and a denied machine request through the gateway (its
+ * oauth2_introspection authenticator), and the seed's own example, a duplicate `POST /admin/clients`
  * answered with 409. Returns how many steps got an unexpected status.
  */
 export async function runMachineDemo(urls: MeshUrls, { print, showTrace }: DemoOutput): Promise<number> {
@@ -26,12 +27,26 @@ export async function runMachineDemo(urls: MeshUrls, { print, showTrace }: DemoO
   );
   await showTrace(token.traceId);
 
+  for (const [document, expect] of [
+    [demoMachine.allowed, 200],
+    [demoMachine.denied, 403],
+  ] as const) {
+    const response = await getDocumentAsMachine(urls, document, token.accessToken);
+    const ok = response.status === expect;
+    if (!ok) failures += 1;
+    print();
+    print(
+      `${ok ? '✔' : '✘'} ${demoMachine.clientId} → GET /api/documents/${document} (Bearer access token): ${response.status}${ok ? '' : ` (expected ${expect})`}`,
+    );
+    await showTrace(response.traceId);
+  }
+
   print();
   const duplicate = await duplicateClient(urls);
-  const ok = duplicate.status === 409;
-  if (!ok) failures += 1;
+  const seedOk = duplicate.status === 409;
+  if (!seedOk) failures += 1;
   print(
-    `${ok ? '✔' : '✘'} the seed's example: POST /admin/clients with an existing client_id: ${duplicate.status}${ok ? '' : ' (expected 409)'}`,
+    `${seedOk ? '✔' : '✘'} the seed's example: POST /admin/clients with an existing client_id: ${duplicate.status}${seedOk ? '' : ' (expected 409)'}`,
   );
   await showTrace(duplicate.traceId);
   return failures;

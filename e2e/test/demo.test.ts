@@ -53,7 +53,7 @@ describe('npm run demo', () => {
       ['bob → GET /documents/doc-3', 200, ['gateway', 'identity', 'permission', 'documents']],
     ];
     const sections = output.split(/\n(?=[✔✘] )/).slice(1);
-    assert.equal(sections.length, 7, output);
+    assert.equal(sections.length, 9, output);
     expected.forEach(([request, status, services], index) => {
       const section = sections[index] ?? '';
       assert.ok(section.startsWith(`✔ ${request}: ${status}\n`), section);
@@ -77,7 +77,7 @@ describe('npm run demo', () => {
     assert.match(output, /every request got the expected status/);
   });
 
-  test("prints the machine's token trace with its bcrypt comparison, and the seed's duplicate POST /admin/clients (409)", async () => {
+  test("prints the machine's token trace, its allowed and denied requests through the gateway, and the seed's duplicate POST /admin/clients (409)", async () => {
     const output = firstOutput;
     assert.ok(output, 'the first run printed its output');
     const sections = output.split(/\n(?=[✔✘] )/).slice(1);
@@ -85,6 +85,23 @@ describe('npm run demo', () => {
     assert.match(token, /: 200\n/, output);
     assert.match(token, /^oauth2\s+S\s+POST \/oauth2\/token/m, 'the token endpoint server span');
     assert.match(token, /^oauth2\s+I\s+hash\.Compare/m, 'the bcrypt comparison of the client secret');
+    const machineRequests: [string, number, string[]][] = [
+      ['GET /api/documents/doc-1', 200, ['gateway', 'oauth2', 'permission', 'documents']],
+      ['GET /api/documents/doc-2', 403, ['gateway', 'oauth2', 'permission']],
+    ];
+    for (const [request, status, services] of machineRequests) {
+      const section = sections.find((candidate) => candidate.startsWith(`✔ demo-machine → ${request}`)) ?? '';
+      assert.match(section, new RegExp(`: ${status}\\n`), output);
+      assert.match(
+        section,
+        new RegExp(
+          `^trace [0-9a-f]{32} {2}\\d+ spans {2}${services.length} services \\(${services.join(', ')}\\)`,
+          'm',
+        ),
+      );
+      assert.match(section, /^gateway\s+I\s+authn\.oauth2_introspection/m);
+      assert.match(section, /^oauth2\s+S\s+POST \/admin\/oauth2\/introspect/m);
+    }
     const seed =
       sections.find((section) => section.startsWith("✔ the seed's example: POST /admin/clients")) ?? '';
     assert.match(seed, /: 409\n/, output);

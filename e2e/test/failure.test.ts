@@ -12,7 +12,8 @@ import { freeMeshPorts, startMesh, type MeshOptions } from '../src/mesh';
 import { getDocument, login, seedDemo } from '../src/mesh-client';
 import { rssMb } from '../src/bench/process-stats';
 import { findLeaks, machineSecrets } from '../src/secret-scan';
-import { machineToken, seedMachine } from '../src/machine-client';
+import { getDocumentAsMachine, machineToken, seedMachine } from '../src/machine-client';
+import { demoMachine } from '../src/demo-data';
 import { flattenSpans } from '../src/sink/otlp-json';
 
 const services: ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
@@ -256,6 +257,64 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
         `the spans of ${traceId} were flushed before exit`,
       );
     }
+  });
+
+  it('oauth2 stops under a stream of machine requests: none reaches documents unauthorised; recovery <= 2 s', async (t) => {
+    const target = await startSeeded();
+    cleanups.push(() => target.stop());
+    await seedMachine(target.mesh.urls);
+    const { accessToken } = await machineToken(target.mesh.urls);
+    const machineKinds = [
+      { document: demoMachine.allowed, token: accessToken, allowed: true },
+      { document: demoMachine.denied, token: accessToken, allowed: false },
+      { document: demoMachine.allowed, token: 'forged-token', allowed: false },
+    ];
+    const counts = { sent: 0, byStatus: {} as Record<number, number>, unauthorisedReached: 0 };
+    let running = true;
+    const flowing = Promise.all(
+      Array.from({ length: 3 }, async (_, worker) => {
+        for (let index = worker; running; index += 1) {
+          const kind = machineKinds[index % machineKinds.length] ?? machineKinds[0];
+          if (!kind) break;
+          const response = await getDocumentAsMachine(target.mesh.urls, kind.document, kind.token);
+          counts.sent += 1;
+          counts.byStatus[response.status] = (counts.byStatus[response.status] ?? 0) + 1;
+          if (!kind.allowed && response.status === 200) counts.unauthorisedReached += 1;
+        }
+      }),
+    );
+    await target.mesh.processes.get('oauth2')?.stop();
+    await waitFor(
+      async () =>
+        (await getDocumentAsMachine(target.mesh.urls, demoMachine.allowed, accessToken)).status >= 500
+          ? true
+          : undefined,
+      'the gateway to notice oauth2 is gone',
+    );
+    await target.mesh.restart('oauth2');
+    const restarted = performance.now();
+    await waitFor(
+      async () =>
+        (await getDocumentAsMachine(target.mesh.urls, demoMachine.allowed, accessToken)).status === 200
+          ? true
+          : undefined,
+      'a 200 after the restart',
+      5_000,
+      20,
+    );
+    const recoveryMs = performance.now() - restarted;
+    running = false;
+    await flowing;
+    t.diagnostic(
+      `oauth2: ${counts.sent} machine requests, statuses ${JSON.stringify(counts.byStatus)}, unauthorised reached documents: ${counts.unauthorisedReached}, recovery ${recoveryMs.toFixed(0)} ms`,
+    );
+    assert.equal(counts.unauthorisedReached, 0);
+    assert.ok(
+      Object.keys(counts.byStatus).some((status) => Number(status) >= 500),
+      'the outage was seen',
+    );
+    assert.ok(recoveryMs <= 2_000, `recovered in ${recoveryMs.toFixed(0)} ms`);
+    assert.deepEqual(findLeaks(target.mesh, machineSecrets([accessToken])).leaks, []);
   });
 
   it('SIGTERM during token requests: in-flight client credentials grants complete, spans are flushed, oauth2 exits 0', async (t) => {

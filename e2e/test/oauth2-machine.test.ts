@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createIsolatedSchema, type IsolatedSchema } from '@mesh/sql';
 import type { ServiceName } from '@mesh/testkit';
 import { demoMachine } from '../src/demo-data';
-import { duplicateClient, machineToken, seedMachine } from '../src/machine-client';
+import { duplicateClient, getDocumentAsMachine, machineToken, seedMachine } from '../src/machine-client';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { seedDemo } from '../src/mesh-client';
 import { findLeaks, machineSecrets } from '../src/secret-scan';
@@ -132,6 +132,77 @@ for (const database of databases) {
       assert.equal(body.active, true);
       assert.equal(body.sub, demoMachine.clientId);
       assert.equal(body.scope, demoMachine.scope);
+    });
+
+    it('machine access through the gateway is one trace: authn.oauth2_introspection → oauth2 introspect, permission, documents', async () => {
+      const { accessToken } = await machineToken(mesh.urls);
+      tokens.push(accessToken);
+      const response = await getDocumentAsMachine(mesh.urls, demoMachine.allowed, accessToken);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.ok(response.traceId);
+      const tree = new TraceTree(
+        await pollTrace(mesh.sink.queryUrl, response.traceId, { quietMs: 1_200, timeoutMs: 20_000 }),
+      );
+      assert.deepEqual(tree.orphans(), [], 'every parent is in the trace');
+      const roots = tree.roots();
+      assert.equal(roots.length, 1, 'one root');
+      const root = roots[0] as FlatSpan;
+      assert.equal(root.service, 'gateway');
+      assert.equal(root.kind, SpanKind.server);
+      assert.equal(root.attributes['http.response.status_code'], 200);
+      const only = (spans: FlatSpan[], what: string) => {
+        assert.equal(spans.length, 1, `exactly one ${what}: ${spans.map((span) => span.name).join(', ')}`);
+        return spans[0] as FlatSpan;
+      };
+      const authn = only(
+        tree.find((span) => span.service === 'gateway' && span.name === 'authn.oauth2_introspection'),
+        'authn.oauth2_introspection',
+      );
+      assert.equal(authn.parentSpanId, root.spanId);
+      const introspect = only(tree.server('oauth2', 'POST /admin/oauth2/introspect'), 'introspection');
+      assert.ok(
+        tree.ancestors(introspect).includes(authn),
+        'introspection runs under authn.oauth2_introspection',
+      );
+      assert.equal(
+        tree.get(introspect.parentSpanId)?.kind,
+        SpanKind.client,
+        'called by a gateway CLIENT span',
+      );
+      assertSqlSpan(only(tree.sql('oauth2'), 'oauth2 SQL span'), database.name, 'SELECT hydra_oauth2_access');
+      const authz = only(
+        tree.find((span) => span.service === 'gateway' && span.name === 'authz.remote_json'),
+        'authz.remote_json',
+      );
+      assert.ok(authz.startNs >= authn.endNs, 'authorization after authentication');
+      const check = only(tree.server('permission', 'POST /relation-tuples/check'), 'check');
+      assert.ok(tree.ancestors(check).includes(authz));
+      const documents = only(tree.server('documents', 'GET /documents/:id'), 'documents');
+      assert.ok(tree.ancestors(documents).includes(root));
+      assert.deepEqual(
+        [...new Set(tree.spans.map((span) => span.service))].sort(),
+        ['documents', 'gateway', 'oauth2', 'permission'],
+        'no identity: a machine has no session',
+      );
+    });
+
+    it('a machine is denied a document it has no tuple for (403, no upstream), and refused without documents.read (401)', async () => {
+      const { accessToken } = await machineToken(mesh.urls);
+      tokens.push(accessToken);
+      const denied = await getDocumentAsMachine(mesh.urls, demoMachine.denied, accessToken);
+      assert.equal(denied.status, 403);
+      const deniedTree = new TraceTree(await pollTrace(mesh.sink.queryUrl, denied.traceId ?? ''));
+      assert.equal(
+        deniedTree.server('documents', 'GET /documents/:id').length,
+        0,
+        'nothing reached documents',
+      );
+      const unscoped = await machineToken(mesh.urls, '');
+      tokens.push(unscoped.accessToken);
+      const refused = await getDocumentAsMachine(mesh.urls, demoMachine.allowed, unscoped.accessToken);
+      assert.equal(refused.status, 401);
+      const forged = await getDocumentAsMachine(mesh.urls, demoMachine.allowed, 'forged-token');
+      assert.equal(forged.status, 401);
     });
 
     it('the secret scan finds no client secret, Basic credential or access token in any span or log line', async () => {

@@ -355,6 +355,25 @@ for (const variant of variants) {
       assert.equal((await oauth2.admin.introspectOAuth2Token({ token })).data.active, false);
     });
 
+    it('serves Prometheus metrics on the admin port at /admin/metrics/prometheus, as Hydra', async () => {
+      const client = await machine();
+      await requestToken(oauth2.publicUrl, { grant_type: 'client_credentials' }, client);
+      const response = await fetch(`${oauth2.adminUrl}/admin/metrics/prometheus`);
+      assert.equal(response.status, 200);
+      const text = await response.text();
+      assert.match(
+        text,
+        /^http_server_request_duration_seconds_count\{.*http_route="\/oauth2\/token".*\} \d+/m,
+      );
+      assert.match(text, /^bcrypt_duration_seconds_count\{.*\} \d+/m);
+      assert.ok(!text.includes(client.secret), 'no secret in the metrics');
+      assert.equal(
+        (await fetch(`${oauth2.publicUrl}/admin/metrics/prometheus`)).status,
+        404,
+        'not on the public port',
+      );
+    });
+
     it('serves discovery and the JWKS', async () => {
       const discovery = (await (
         await fetch(`${oauth2.publicUrl}/.well-known/openid-configuration`)
