@@ -13,7 +13,7 @@ const machineClientBody = {
 
 /**
  * The demo's machine, idempotently: its OAuth2 client (created, or replaced with the same secret when it
- * exists) and the tuple `documents:doc-1#view@demo-machine` (the subject is the client_id).
+ * exists) and the tuple `Document:doc-1#viewers@demo-machine` (the subject is the client_id).
  */
 export async function seedMachine(urls: MeshUrls): Promise<void> {
   const existing = await call(`${urls.oauth2Admin}/admin/clients/${demoMachine.clientId}`);
@@ -32,13 +32,13 @@ export async function seedMachine(urls: MeshUrls): Promise<void> {
   const tuple = await call(`${urls.permissionWrite}/admin/relation-tuples`, {
     method: 'PUT',
     body: JSON.stringify({
-      namespace: 'documents',
+      namespace: 'Document',
       object: demoMachine.allowed,
-      relation: 'view',
+      relation: 'viewers',
       subject_id: demoMachine.clientId,
     }),
   });
-  expectStatus(`PUT /admin/relation-tuples documents:${demoMachine.allowed}#view`, tuple, 200, 201);
+  expectStatus(`PUT /admin/relation-tuples Document:${demoMachine.allowed}#viewers`, tuple, 200, 201);
 }
 
 export interface MachineToken {

@@ -113,7 +113,7 @@ describe('docker-compose.yml', () => {
           `${name}: target ${service.build.target} is a stage of infra/Dockerfile`,
         );
       } else {
-        assert.match(service.image ?? '', /^[\w./-]+:\d[\w.-]*$/, `${name}: image pinned to a version tag`);
+        assert.match(service.image ?? '', /^[\w./-]+:v?\d[\w.-]*$/, `${name}: image pinned to a version tag`);
       }
     }
     for (const name of meshServices)

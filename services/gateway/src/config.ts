@@ -7,37 +7,52 @@ import {
   type SchemaNode,
 } from '@mesh/config';
 import { tracingSchema, type TracingConfig } from '@mesh/tracing';
+import { handlerRegistry } from './handlers/registry';
 
 const enabled = (description: string): SchemaNode => ({ type: 'boolean', default: true, description });
-const url = (fallback: string, description: string): SchemaNode => ({
-  type: 'string',
-  default: fallback,
-  description,
-});
 
-const sessionCheckConfig = (description: string, extra: Record<string, SchemaNode> = {}): SchemaNode => ({
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ...extra,
-    check_session_url: url('http://127.0.0.1:4433/sessions/whoami', description),
-    preserve_path: {
-      type: 'boolean',
-      default: false,
-      description: "Keep check_session_url's own path instead of the request path.",
+/** `<kind>.<handler>.{enabled, config}` for every registered handler: the global half of each config. */
+function handlerSection(
+  definitions: readonly { name: string; properties: Record<string, SchemaNode> }[],
+  kind: string,
+): SchemaNode {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      definitions.map((definition) => [
+        definition.name,
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: enabled(`Allow the ${definition.name} ${kind}.`),
+            ...(Object.keys(definition.properties).length > 0
+              ? { config: { type: 'object', additionalProperties: false, properties: definition.properties } }
+              : {}),
+          },
+        },
+      ]),
+    ),
+  };
+}
+
+/** Oathkeeper's `serve.prometheus`: a port of its own for the scrape, and the path it answers on. */
+const prometheusListenerSchema: SchemaNode = (() => {
+  const listener = listenerSchema(9000, 'The Prometheus metrics port.');
+  return {
+    ...listener,
+    properties: {
+      ...listener.properties,
+      metrics_path: {
+        type: 'string',
+        pattern: '^/',
+        default: '/metrics',
+        description: 'The path the metrics are served on.',
+      },
     },
-    subject_from: {
-      type: 'string',
-      default: 'identity.id',
-      description: 'Where in the session JSON the subject is.',
-    },
-    extra_from: {
-      type: 'string',
-      default: '@this',
-      description: 'What of the session JSON becomes .Extra (@this = all of it).',
-    },
-  },
-});
+  };
+})();
 
 /** Oathkeeper's key names: serve.proxy/serve.api, access_rules, and handler defaults under each handler's config. */
 export const gatewaySchema: SchemaNode = {
@@ -53,6 +68,7 @@ export const gatewaySchema: SchemaNode = {
           'The proxy port: matched, authenticated, authorized requests go upstream.',
         ),
         api: listenerSchema(4456, 'The API port: decisions, rules, health, version.'),
+        prometheus: prometheusListenerSchema,
       },
     },
     access_rules: {
@@ -79,108 +95,21 @@ export const gatewaySchema: SchemaNode = {
         },
       },
     },
-    authenticators: {
+    authenticators: handlerSection(handlerRegistry.authenticators, 'authenticator'),
+    authorizers: handlerSection(handlerRegistry.authorizers, 'authorizer'),
+    mutators: handlerSection(handlerRegistry.mutators, 'mutator'),
+    errors: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        noop: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { enabled: enabled('Allow the noop authenticator.') },
+        fallback: {
+          type: 'array',
+          items: { type: 'string' },
+          default: ['json'],
+          description:
+            'The error handlers tried, in order, when no handler of the rule matches (Oathkeeper errors.fallback).',
         },
-        anonymous: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: enabled('Allow the anonymous authenticator.'),
-            config: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                subject: {
-                  type: 'string',
-                  default: 'guest',
-                  description: 'The subject of an anonymous request.',
-                },
-              },
-            },
-          },
-        },
-        cookie_session: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: enabled('Allow the cookie_session authenticator.'),
-            config: sessionCheckConfig('The session check called with the request cookies (Kratos whoami).', {
-              only: {
-                type: 'array',
-                items: { type: 'string' },
-                default: ['ory_kratos_session'],
-                description: 'The cookies that make this authenticator responsible and are forwarded.',
-              },
-            }),
-          },
-        },
-        bearer_token: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: enabled('Allow the bearer_token authenticator.'),
-            config: sessionCheckConfig('The session check called with the bearer token (Kratos whoami).'),
-          },
-        },
-      },
-    },
-    authorizers: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        allow: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { enabled: enabled('Allow the allow authorizer.') },
-        },
-        deny: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { enabled: enabled('Allow the deny authorizer.') },
-        },
-        remote_json: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: enabled('Allow the remote_json authorizer.'),
-            config: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                remote: url(
-                  'http://127.0.0.1:4466/relation-tuples/check',
-                  'Where the payload is POSTed; 200 allows, 403 denies.',
-                ),
-                payload: { type: 'string', default: '', description: 'The JSON payload template.' },
-              },
-            },
-          },
-        },
-      },
-    },
-    mutators: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        noop: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { enabled: enabled('Allow the noop mutator.') },
-        },
-        header: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: enabled('Allow the header mutator.'),
-          },
-        },
+        handlers: handlerSection(handlerRegistry.errors, 'error handler'),
       },
     },
     timeouts: {
@@ -214,29 +143,23 @@ export const gatewaySchema: SchemaNode = {
   },
 };
 
-export interface SessionCheckConfig {
-  check_session_url: string;
-  preserve_path: boolean;
-  subject_from: string;
-  extra_from: string;
-  only?: string[];
+/** One handler's global settings: `<kind>.<handler>.enabled` and `.config`. */
+export interface HandlerSettings {
+  enabled: boolean;
+  config?: Record<string, unknown>;
 }
 
 export interface GatewayConfig {
-  serve: { proxy: ListenerConfig; api: ListenerConfig };
+  serve: {
+    proxy: ListenerConfig;
+    api: ListenerConfig;
+    prometheus: ListenerConfig & { metrics_path: string };
+  };
   access_rules: { repositories: string[]; matching_strategy: 'regexp' | 'glob'; reload_interval: string };
-  authenticators: {
-    noop: { enabled: boolean };
-    anonymous: { enabled: boolean; config: { subject: string } };
-    cookie_session: { enabled: boolean; config: SessionCheckConfig & { only: string[] } };
-    bearer_token: { enabled: boolean; config: SessionCheckConfig };
-  };
-  authorizers: {
-    allow: { enabled: boolean };
-    deny: { enabled: boolean };
-    remote_json: { enabled: boolean; config: { remote: string; payload: string } };
-  };
-  mutators: { noop: { enabled: boolean }; header: { enabled: boolean } };
+  authenticators: Record<string, HandlerSettings | undefined>;
+  authorizers: Record<string, HandlerSettings | undefined>;
+  mutators: Record<string, HandlerSettings | undefined>;
+  errors: { fallback: string[]; handlers: Record<string, HandlerSettings | undefined> };
   timeouts: { handlers: string; upstream: string; upstream_idle: string };
   log: LogConfig;
   tracing: TracingConfig;

@@ -1,4 +1,3 @@
-import { HttpError } from '@mesh/server';
 import {
   Agent as HttpAgent,
   request as httpRequest,
@@ -49,10 +48,6 @@ export function isStaleSocketFailure(request: ClientRequest, error: unknown, has
 /** An error with the `code` the failure mapping reads. */
 export const codedError = (message: string, code: string): Error =>
   Object.assign(new Error(message), { code });
-
-/** The client went away: nothing is answered, and every call made for it is destroyed. */
-export const clientClosedRequest = (): HttpError =>
-  new HttpError(499, 'The client closed the request', 'client closed request');
 
 export interface HandlerAnswer {
   status: number;

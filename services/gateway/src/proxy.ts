@@ -5,7 +5,8 @@ import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerRespons
 import { pipeline } from 'node:stream';
 import { frameOutgoing, type BodyFraming } from './framing';
 import type { Decision } from './pipeline/decide';
-import { agentFor, clientClosedRequest, codedError, isStaleSocketFailure, requestFor } from './outbound';
+import { clientClosedRequest } from './pipeline/failures';
+import { agentFor, codedError, isStaleSocketFailure, requestFor } from './outbound';
 import { isPropagationHeader } from './trace-headers';
 
 const tracer = trace.getTracer('gateway');

@@ -1,11 +1,9 @@
-import { packageVersion, parseDuration } from '@mesh/config';
-import { createApp, closeServers, listen } from '@mesh/server';
+import { packageVersion } from '@mesh/config';
+import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { GatewayConfig } from './config';
 import { httpAgent, httpsAgent } from './outbound';
-import { Authenticator } from './pipeline/authenticate';
-import { Authorizer } from './pipeline/authorize';
 import { recordUnparsedRequest } from './refusal';
 import { RuleRepository } from './rules/repository';
 import { addApiRoutes } from './routes/api';
@@ -24,17 +22,12 @@ export async function serve(
 ): Promise<GatewayServers> {
   const repository = new RuleRepository(config, log);
   repository.watch();
-  const handlerTimeoutMs = parseDuration('timeouts.handlers', config.timeouts.handlers);
-  const authenticator = new Authenticator(config, handlerTimeoutMs);
-  const authorizer = new Authorizer(handlerTimeoutMs);
   const version = packageVersion(__dirname);
 
   const proxyApp = createApp({ log, version, parseJson: false }, (app) =>
-    addProxyRoutes(app, config, repository, authenticator, authorizer),
+    addProxyRoutes(app, config, repository),
   );
-  const apiApp = createApp({ log, version, parseJson: false }, (app) =>
-    addApiRoutes(app, repository, authenticator, authorizer),
-  );
+  const apiApp = createApp({ log, version, parseJson: false }, (app) => addApiRoutes(app, repository));
   const proxyServer = await listen(proxyApp, { ...config.serve.proxy, log, name: 'proxy' });
   const apiServer = await listen(apiApp, { ...config.serve.api, log, name: 'api' });
   for (const server of [proxyServer, apiServer]) {
@@ -43,13 +36,15 @@ export async function serve(
     // default would abort the request when the FIN arrives.
     (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   }
+  const { metrics_path: path, ...prometheus } = config.serve.prometheus;
+  const metricsServer = await listenMetrics({ ...prometheus, path, log });
   return {
     proxyServer,
     apiServer,
     repository,
     async stop() {
       repository.close();
-      await closeServers([proxyServer, apiServer]);
+      await closeServers([proxyServer, apiServer, metricsServer]);
       httpAgent.destroy();
       httpsAgent.destroy();
     },

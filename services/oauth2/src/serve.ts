@@ -53,7 +53,9 @@ export async function serve(config: OAuth2Config, { log }: Pick<BootContext, 'lo
   const publicApp = createApp(common, (app) =>
     addPublicRoutes(app, endpoint, { issuer, jwks: () => publicKeySet(keys) }),
   );
-  const adminApp = createApp(common, (app) => addAdminRoutes(app, clients, store, tokens));
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, (app) =>
+    addAdminRoutes(app, clients, store, tokens),
+  );
   const publicServer = await listen(publicApp, { ...config.serve.public, log, name: 'public' });
   const adminServer = await listen(adminApp, { ...config.serve.admin, log, name: 'admin' });
   log.info(

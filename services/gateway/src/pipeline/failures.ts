@@ -1,5 +1,4 @@
 import { HttpError } from '@mesh/server';
-import { clientClosedRequest } from '../outbound';
 
 /** A failed call (refused, reset, timed out …) as opposed to a bug in the gateway, which must not pass as one. */
 export function isCallFailure(error: unknown): boolean {
@@ -22,3 +21,7 @@ export const unauthorizedRequest = (reason: string) =>
   new HttpError(401, 'Access credentials are invalid', reason);
 export const forbiddenRequest = (reason: string) =>
   new HttpError(403, 'Requested action was forbidden', reason);
+
+/** The client went away: nothing is answered, and every call made for it is destroyed (nginx's 499). */
+export const clientClosedRequest = (): HttpError =>
+  new HttpError(499, 'The client closed the request', 'client closed request');

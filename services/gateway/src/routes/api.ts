@@ -6,9 +6,9 @@ import { recordRefusal } from '../refusal';
 import { boundedTraceContext } from '../trace-headers';
 import { notFound } from '@mesh/server';
 import { normalisePath } from '../path';
-import type { Authenticator } from '../pipeline/authenticate';
-import type { Authorizer } from '../pipeline/authorize';
-import { decide } from '../pipeline/decide';
+import { publishedKeys } from '../handlers/mutators/signing-keys';
+import { answerError } from '../pipeline/answer-error';
+import { decide, ruleOf, type AccessRequest } from '../pipeline/decide';
 import type { RuleRepository } from '../rules/repository';
 
 const forwarded = (request: Request, name: string): string | undefined => {
@@ -17,12 +17,7 @@ const forwarded = (request: Request, name: string): string | undefined => {
 };
 
 /** The API port: Oathkeeper's decision API (for nginx auth_request or Envoy ext_authz) and the rules. */
-export function addApiRoutes(
-  app: Express,
-  repository: RuleRepository,
-  authenticator: Authenticator,
-  authorizer: Authorizer,
-): void {
+export function addApiRoutes(app: Express, repository: RuleRepository): void {
   app.use('/decisions', (request, response) =>
     context.with(boundedTraceContext(), async () => {
       try {
@@ -45,22 +40,29 @@ export function addApiRoutes(
     const path = normalisePath(queryAt < 0 ? uri : uri.slice(0, queryAt));
     for (const name of repository.mutatedHeaders) delete request.headers[name];
     const clientGone = clientGoneSignal(response);
-    const decision = await decide(
-      repository,
-      authenticator,
-      authorizer,
-      {
-        method: forwarded(request, 'method') ?? request.method,
-        origin: `${scheme}://${host}`,
-        path,
-        headers: request.headers,
-        signal: clientGone,
-      },
-      '/decisions',
-    );
+    const access: AccessRequest = {
+      method: forwarded(request, 'method') ?? request.method,
+      url: new URL(`${scheme}://${host}${path}${queryAt < 0 ? '' : uri.slice(queryAt)}`),
+      path,
+      headers: request.headers,
+      remoteAddress: request.socket.remoteAddress ?? '',
+      signal: clientGone,
+    };
+    let decision;
+    try {
+      decision = await decide(repository, access, '/decisions');
+    } catch (error) {
+      answerError(error, ruleOf(error)?.errors ?? [], repository.fallback, access, response);
+      return;
+    }
     for (const [name, value] of Object.entries(decision.mutatedHeaders)) response.setHeader(name, value);
     response.status(200).end();
   }
+
+  // The public keys of the id_token mutator, for upstreams that verify its tokens.
+  app.get('/.well-known/jwks.json', (_request, response) => {
+    response.json({ keys: publishedKeys() });
+  });
 
   app.get('/rules', (_request, response) => {
     response.json(repository.rules.map((rule) => rule.source));

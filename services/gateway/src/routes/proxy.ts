@@ -8,20 +8,13 @@ import { boundedTraceContext } from '../trace-headers';
 import { parseDuration } from '@mesh/config';
 import type { GatewayConfig } from '../config';
 import { normalisePath } from '../path';
-import type { Authenticator } from '../pipeline/authenticate';
-import type { Authorizer } from '../pipeline/authorize';
-import { decide } from '../pipeline/decide';
+import { answerError } from '../pipeline/answer-error';
+import { decide, ruleOf, type AccessRequest } from '../pipeline/decide';
 import { proxyToUpstream } from '../proxy';
 import type { RuleRepository } from '../rules/repository';
 
 /** The proxy port: every request runs the pipeline, and only an allowed one reaches its upstream. */
-export function addProxyRoutes(
-  app: Express,
-  config: GatewayConfig,
-  repository: RuleRepository,
-  authenticator: Authenticator,
-  authorizer: Authorizer,
-): void {
+export function addProxyRoutes(app: Express, config: GatewayConfig, repository: RuleRepository): void {
   const headersTimeoutMs = parseDuration('timeouts.upstream', config.timeouts.upstream);
   const idleTimeoutMs = parseDuration('timeouts.upstream_idle', config.timeouts.upstream_idle);
   app.use((request, response) =>
@@ -45,13 +38,21 @@ export function addProxyRoutes(
     const forbiddenHeaders = repository.mutatedHeaders;
     const clientGone = clientGoneSignal(response);
     for (const name of forbiddenHeaders) delete request.headers[name];
-    const decision = await decide(repository, authenticator, authorizer, {
+    const access: AccessRequest = {
       method: request.method,
-      origin: `http://${host}`,
+      url: new URL(`http://${host}${path}${query}`),
       path,
       headers: request.headers,
+      remoteAddress: request.socket.remoteAddress ?? '',
       signal: clientGone,
-    });
+    };
+    let decision;
+    try {
+      decision = await decide(repository, access);
+    } catch (error) {
+      answerError(error, ruleOf(error)?.errors ?? [], repository.fallback, access, response);
+      return;
+    }
     await proxyToUpstream({
       request,
       response,

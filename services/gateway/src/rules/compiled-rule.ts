@@ -1,30 +1,31 @@
-import type { GatewayConfig } from '../config';
-import { compileMatcher, pathPatternOf, type MatchingStrategy, type UrlMatcher } from './matcher';
+import { schemaParser } from '@mesh/server';
+import type { GatewayConfig, HandlerSettings } from '../config';
+import type {
+  CompiledAuthenticator,
+  CompiledAuthorizer,
+  CompiledErrorHandler,
+  CompiledMutator,
+  HandlerDefinition,
+  HandlerServices,
+  RuleInfo,
+} from '../handlers/definition';
+import { compileWhen, type When } from '../handlers/errors/when';
+import { handlerRegistry, type HandlerKind } from '../handlers/registry';
+import { compileMatcher, pathPatternOf, splitPattern, type UrlMatcher } from './matcher';
 import type { AccessRule, HandlerRef } from './rule';
-import { compileTemplate, headerEscape, jsonEscape, type Template } from './templates';
 
-export type AuthenticatorName = 'noop' | 'anonymous' | 'cookie_session' | 'bearer_token';
-export type AuthorizerName = 'allow' | 'deny' | 'remote_json';
-export type MutatorName = 'noop' | 'header';
-
-export interface CompiledAuthenticator {
-  handler: AuthenticatorName;
-  config: Record<string, unknown>;
+export interface Named<Compiled> {
+  handler: string;
+  compiled: Compiled;
 }
 
-export interface CompiledAuthorizer {
-  handler: AuthorizerName;
-  remote?: URL;
-  payload?: Template;
-  headers?: Record<string, string>;
+export interface CompiledErrors {
+  handler: string;
+  matches: (request: Parameters<ReturnType<typeof compileWhen>>[0], kind: string) => boolean;
+  compiled: CompiledErrorHandler;
 }
 
-export interface CompiledMutator {
-  handler: MutatorName;
-  headers: [string, Template][];
-}
-
-/** A rule with everything that can be done at load time done: matcher, handlers, templates. */
+/** A rule with everything that can be done at load time done: matcher, handler configs, templates, keys. */
 export interface CompiledRule {
   source: AccessRule;
   id: string;
@@ -32,112 +33,134 @@ export interface CompiledRule {
   matcher: UrlMatcher;
   /** The path part of match.url: the gateway span's route. */
   route: string;
-  authenticators: CompiledAuthenticator[];
-  authorizer: CompiledAuthorizer;
-  mutators: CompiledMutator[];
+  authenticators: Named<CompiledAuthenticator>[];
+  authorizer: Named<CompiledAuthorizer>;
+  mutators: Named<CompiledMutator>[];
+  errors: CompiledErrors[];
   /** Headers any mutator sets: removed from the client's request so they cannot be forged. */
   mutatedHeaders: string[];
   upstream: { url: URL; preserveHost: boolean; stripPath: string };
 }
 
-const authenticatorNames = new Set<string>(['noop', 'anonymous', 'cookie_session', 'bearer_token']);
-const authorizerNames = new Set<string>(['allow', 'deny', 'remote_json']);
-const mutatorNames = new Set<string>(['noop', 'header']);
+type AnyDefinition = HandlerDefinition<never, unknown>;
 
-function requireEnabled(
-  kind: keyof Pick<GatewayConfig, 'authenticators' | 'authorizers' | 'mutators'>,
-  ref: HandlerRef,
+const settingsSection = (
   config: GatewayConfig,
-  known: Set<string>,
-  rule: string,
-): void {
-  if (!known.has(ref.handler)) throw new Error(`rule ${rule}: unknown ${kind.slice(0, -1)} "${ref.handler}"`);
-  const handlers = config[kind] as Record<string, { enabled: boolean }>;
-  if (!handlers[ref.handler]?.enabled)
-    throw new Error(`rule ${rule}: the ${kind.slice(0, -1)} "${ref.handler}" is disabled`);
+  kind: HandlerKind,
+): Record<string, HandlerSettings | undefined> => (kind === 'errors' ? config.errors.handlers : config[kind]);
+
+const parsers = new WeakMap<object, (value: unknown) => unknown>();
+
+/** The schema without this project's `x-` annotations, which a strict validator does not know. */
+const withoutAnnotations = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(withoutAnnotations);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key]) => !key.startsWith('x-'))
+      .map(([key, value]) => [key, withoutAnnotations(value)]),
+  );
+};
+
+/** The merged config's validator: the handler's keys, its required ones, nothing else. */
+function parserFor(definition: AnyDefinition): (value: unknown) => unknown {
+  let parser = parsers.get(definition);
+  if (!parser) {
+    parser = schemaParser({
+      type: 'object',
+      additionalProperties: false,
+      properties: withoutAnnotations(definition.properties),
+      required: definition.required ?? [],
+    });
+    parsers.set(definition, parser);
+  }
+  return parser;
 }
 
-const stringRecord = (value: unknown, what: string): Record<string, string> => {
-  if (value === undefined) return {};
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Object.values(value).some((item) => typeof item !== 'string')
-  ) {
-    throw new Error(`${what} must be a map of strings`);
-  }
-  return value as Record<string, string>;
+const singular: Record<HandlerKind, string> = {
+  authenticators: 'authenticator',
+  authorizers: 'authorizer',
+  mutators: 'mutator',
+  errors: 'error handler',
 };
+
+/**
+ * Oathkeeper's handler config: the global `<kind>.<handler>.config` with the rule's own config on top,
+ * validated against the handler's schema (unknown keys refused) and compiled once, here.
+ */
+export function compileHandler<Compiled>(
+  kind: HandlerKind,
+  ref: HandlerRef,
+  config: GatewayConfig,
+  rule: RuleInfo,
+  services: HandlerServices,
+): Compiled {
+  const what = `${singular[kind]} "${ref.handler}"`;
+  const definition = (handlerRegistry[kind] as readonly AnyDefinition[]).find(
+    (candidate) => candidate.name === ref.handler,
+  );
+  if (!definition) throw new Error(`rule ${rule.id}: unknown ${what}`);
+  const settings = settingsSection(config, kind)[ref.handler];
+  if (settings && !settings.enabled) throw new Error(`rule ${rule.id}: the ${what} is disabled`);
+  const merged = structuredClone({ ...(settings?.config ?? {}), ...(ref.config ?? {}) });
+  try {
+    const validated = parserFor(definition)(merged) as never;
+    return definition.compile(validated, rule, services) as Compiled;
+  } catch (error) {
+    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
+    throw new Error(
+      `rule ${rule.id}: ${what}: ${reason.replace(/^rule [^:]+: /, '').replace(/^the request body /, 'config ')}`,
+    );
+  }
+}
 
 export function compileRule(
   rule: AccessRule,
   config: GatewayConfig,
-  strategy: MatchingStrategy,
+  services: HandlerServices,
 ): CompiledRule {
-  for (const ref of rule.authenticators)
-    requireEnabled('authenticators', ref, config, authenticatorNames, rule.id);
-  requireEnabled('authorizers', rule.authorizer, config, authorizerNames, rule.id);
-  for (const ref of rule.mutators) requireEnabled('mutators', ref, config, mutatorNames, rule.id);
-  for (const ref of rule.errors ?? [])
-    if (ref.handler !== 'json') throw new Error(`rule ${rule.id}: unknown error handler "${ref.handler}"`);
-
-  let authorizer: CompiledAuthorizer = { handler: rule.authorizer.handler as AuthorizerName };
-  if (rule.authorizer.handler === 'remote_json') {
-    const merged = { ...config.authorizers.remote_json.config, ...rule.authorizer.config };
-    const remote = String(merged.remote ?? '');
-    if (!/^https?:\/\//.test(remote)) throw new Error(`rule ${rule.id}: remote_json needs an http(s) remote`);
-    const payload = compileTemplate(String(merged.payload ?? ''), rule.id, jsonEscape);
-    authorizer = {
-      handler: 'remote_json',
-      remote: new URL(remote),
-      payload,
-      headers: stringRecord(rule.authorizer.config?.headers, `rule ${rule.id}: remote_json headers`),
-    };
-  }
-  const mutators = rule.mutators.map((ref): CompiledMutator => {
-    const headers = stringRecord(ref.config?.headers, `rule ${rule.id}: header mutator headers`);
-    return {
-      handler: ref.handler as MutatorName,
-      headers: Object.entries(headers).map(([name, template]) => [
-        name,
-        compileTemplate(template, rule.id, headerEscape),
-      ]),
-    };
-  });
-  // A template that compiles can still read a capture group the pattern lacks; evaluate each once now.
-  const matcher = compileMatcher(rule.match.url, strategy);
-  const groups = rule.match.url.split('<').length - 1;
-  const probe = { subject: 'probe', extra: {}, captures: Array.from({ length: groups }, () => 'x') };
-  try {
-    authorizer.payload?.(probe);
-    for (const mutator of mutators) for (const [, template] of mutator.headers) template(probe);
-  } catch (error) {
-    throw new Error(`rule ${rule.id}: ${(error as Error).message}`);
-  }
-  if (authorizer.payload) {
-    try {
-      JSON.parse(authorizer.payload(probe));
-    } catch {
-      throw new Error(`rule ${rule.id}: the remote_json payload is not JSON once filled in`);
-    }
-  }
+  const groups = splitPattern(rule.match.url).filter((part) => !part.literal).length;
+  const info: RuleInfo = { id: rule.id, groups };
+  const authenticators = rule.authenticators.map((ref) => ({
+    handler: ref.handler,
+    compiled: compileHandler<CompiledAuthenticator>('authenticators', ref, config, info, services),
+  }));
+  const authorizer = {
+    handler: rule.authorizer.handler,
+    compiled: compileHandler<CompiledAuthorizer>('authorizers', rule.authorizer, config, info, services),
+  };
+  const mutators = rule.mutators.map((ref) => ({
+    handler: ref.handler,
+    compiled: compileHandler<CompiledMutator>('mutators', ref, config, info, services),
+  }));
   return {
     source: rule,
     id: rule.id,
     methods: new Set(rule.match.methods),
-    matcher,
+    matcher: compileMatcher(rule.match.url, services.matchingStrategy),
     route: pathPatternOf(rule.match.url),
-    authenticators: rule.authenticators.map((ref) => ({
-      handler: ref.handler as AuthenticatorName,
-      config: ref.config ?? {},
-    })),
+    authenticators,
     authorizer,
     mutators,
-    mutatedHeaders: mutators.flatMap((mutator) => mutator.headers.map(([name]) => name.toLowerCase())),
+    errors: (rule.errors ?? []).map((ref) => compileErrorHandler(ref, config, info, services)),
+    mutatedHeaders: mutators.flatMap((mutator) => mutator.compiled.setsHeaders),
     upstream: {
       url: new URL(rule.upstream.url),
       preserveHost: rule.upstream.preserve_host ?? false,
       stripPath: rule.upstream.strip_path ?? '',
     },
   };
+}
+
+/** An error handler and its compiled `when`. */
+export function compileErrorHandler(
+  ref: HandlerRef,
+  config: GatewayConfig,
+  rule: RuleInfo,
+  services: HandlerServices,
+): CompiledErrors {
+  const compiled = compileHandler<CompiledErrorHandler>('errors', ref, config, rule, services);
+  const settings = config.errors.handlers[ref.handler]?.config ?? {};
+  const whens = (ref.config?.when ?? settings.when ?? []) as When[];
+  return { handler: ref.handler, matches: compileWhen(whens), compiled };
 }

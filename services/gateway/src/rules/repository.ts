@@ -4,14 +4,27 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { GatewayConfig } from '../config';
-import { compileRule, type CompiledRule } from './compiled-rule';
+import type { HandlerServices } from '../handlers/definition';
+import { callHandler } from '../outbound';
+import { compileErrorHandler, compileRule, type CompiledErrors, type CompiledRule } from './compiled-rule';
 import { parseRuleList, type AccessRule } from './rule';
 
-function readRules(repository: string): AccessRule[] {
+/** What handlers use at request time: the pooled outbound calls with the handler deadline. */
+export function handlerServices(config: GatewayConfig): HandlerServices {
+  const timeoutMs = parseDuration('timeouts.handlers', config.timeouts.handlers);
+  return {
+    timeoutMs,
+    matchingStrategy: config.access_rules.matching_strategy,
+    call: (call) => callHandler({ ...call, timeoutMs: call.timeoutMs ?? timeoutMs }),
+  };
+}
+
+/** One file's rules, parsed and compiled; any problem names the file and the rule. */
+function readRules(repository: string, config: GatewayConfig, services: HandlerServices): CompiledRule[] {
   const file = fileURLToPath(repository);
-  const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
   try {
-    return parseRuleList(parsed ?? []);
+    const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+    return parseRuleList(parsed ?? []).map((rule: AccessRule) => compileRule(rule, config, services));
   } catch (error) {
     throw new Error(`${file}: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
   }
@@ -36,11 +49,19 @@ function refuseOverlaps(rules: readonly CompiledRule[]): void {
 }
 
 /** Loads every repository and compiles every rule; throws on the first problem, naming file and rule. */
-export function loadRules(config: GatewayConfig): CompiledRule[] {
-  const rules = config.access_rules.repositories.flatMap(readRules);
-  const compiled = rules.map((rule) => compileRule(rule, config, config.access_rules.matching_strategy));
+export function loadRules(config: GatewayConfig, services = handlerServices(config)): CompiledRule[] {
+  const compiled = config.access_rules.repositories.flatMap((repository) =>
+    readRules(repository, config, services),
+  );
   refuseOverlaps(compiled);
   return compiled;
+}
+
+/** errors.fallback, compiled with the global error handler configs. */
+export function loadFallback(config: GatewayConfig, services = handlerServices(config)): CompiledErrors[] {
+  return config.errors.fallback.map((handler) =>
+    compileErrorHandler({ handler }, config, { id: 'errors.fallback', groups: 0 }, services),
+  );
 }
 
 /**
@@ -50,6 +71,8 @@ export function loadRules(config: GatewayConfig): CompiledRule[] {
 export class RuleRepository {
   private current: CompiledRule[];
   private readonly files: string[];
+  /** errors.fallback: the error handlers when none of the rule's matches, or no rule matched. */
+  readonly fallback: CompiledErrors[];
 
   constructor(
     private readonly config: GatewayConfig,
@@ -57,6 +80,7 @@ export class RuleRepository {
   ) {
     this.current = [];
     this.install(loadRules(config));
+    this.fallback = loadFallback(config);
     this.files = config.access_rules.repositories.map((repository) => fileURLToPath(repository));
     log.info({ rules: this.current.map((rule) => rule.id) }, 'access rules loaded');
   }

@@ -123,8 +123,8 @@ export const faults = {
   never: (() => undefined) as Fault,
   /** A body that keeps flowing, slower than every limit in total but never silent for long. */
   slowFlowing: ((socket) => {
-    socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\n');
-    trickle(socket, 'flowed', 250);
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\n');
+    trickle(socket, 'still-flowed', 100);
   }) as Fault,
   /** 100 MB with a Content-Length, written with back-pressure. */
   huge: ((socket) => {

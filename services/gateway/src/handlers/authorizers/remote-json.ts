@@ -1,0 +1,81 @@
+import { dependencyFailure, forbiddenRequest, isCallFailure } from '../../pipeline/failures';
+import { compileTemplate, headerEscape, jsonEscape } from '../../rules/templates';
+import type { AuthorizerDefinition } from '../definition';
+import { stringList } from '../properties';
+
+interface RemoteJsonConfig {
+  remote: string;
+  payload: string;
+  headers: Record<string, string>;
+  forward_response_headers_to_upstream: string[];
+}
+
+/** POSTs the templated JSON payload to `remote`: 200 allows, 403 denies, anything else fails closed. */
+export const remoteJsonAuthorizer: AuthorizerDefinition<RemoteJsonConfig> = {
+  name: 'remote_json',
+  description:
+    'POSTs the templated `payload` to `remote`: 200 allows, 403 denies, anything else fails closed.',
+  properties: {
+    remote: {
+      type: 'string',
+      default: 'http://127.0.0.1:4466/relation-tuples/check',
+      description: 'Where the payload is POSTed; 200 allows, 403 denies.',
+    },
+    payload: { type: 'string', description: 'The JSON payload template.' },
+    headers: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      default: {},
+      description: 'Templated headers of the call.',
+    },
+    forward_response_headers_to_upstream: stringList(
+      "Headers of the authorizer's 200 answer passed on to the upstream.",
+      [],
+    ),
+  },
+  required: ['remote', 'payload'],
+  compile: (config, rule, services) => {
+    if (!/^https?:\/\//.test(config.remote)) throw new Error('remote must be an http(s) URL');
+    const remote = new URL(config.remote);
+    const payload = compileTemplate(config.payload, rule.id, jsonEscape);
+    const headers = Object.entries(config.headers).map(
+      ([name, value]) => [name.toLowerCase(), compileTemplate(value, rule.id, headerEscape)] as const,
+    );
+    const probe = { subject: 'probe', extra: {}, captures: Array.from({ length: rule.groups }, () => 'x') };
+    try {
+      JSON.parse(payload(probe));
+    } catch {
+      throw new Error('the remote_json payload is not JSON once filled in');
+    }
+    for (const [, template] of headers) template(probe);
+    const forwarded = config.forward_response_headers_to_upstream.map((name) => name.toLowerCase());
+    return {
+      authorize: async (request, session) => {
+        const context = { subject: session.subject, extra: session.extra, captures: session.captures };
+        let answer;
+        try {
+          answer = await services.call({
+            method: 'POST',
+            url: remote,
+            headers: {
+              'content-type': 'application/json',
+              ...Object.fromEntries(headers.map(([name, template]) => [name, template(context)])),
+            },
+            body: payload(context),
+            signal: request.signal,
+          });
+        } catch (error) {
+          if (!isCallFailure(error)) throw error;
+          throw dependencyFailure('the remote authorizer', error);
+        }
+        if (answer.status === 403) throw forbiddenRequest('the remote_json authorizer denied the request');
+        if (answer.status !== 200)
+          throw dependencyFailure('the remote authorizer', new Error(`status ${answer.status}`));
+        for (const name of forwarded) {
+          const value = answer.headers[name];
+          if (value !== undefined) session.header[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+      },
+    };
+  },
+};
