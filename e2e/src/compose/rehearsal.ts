@@ -221,6 +221,20 @@ function durationMs(text: string): number {
   return total;
 }
 
+/**
+ * The services this process started and that still run. A test runner that cancels the file (its timeout)
+ * ends this process with SIGTERM: the services go with it instead of living on as orphans.
+ */
+const liveServices = new Set<ChildProcess>();
+const stopAll = () => liveServices.forEach((child) => child.kill('SIGKILL'));
+process.once('exit', stopAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+}
+
 /** Starts the service; resolves once its HEALTHCHECK passes, rejects if it exits or never gets healthy. */
 export async function startRehearsedService(
   launch: ServiceLaunch,
@@ -233,6 +247,8 @@ export async function startRehearsedService(
     env: launch.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveServices.add(child);
+  child.once('exit', () => liveServices.delete(child));
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';

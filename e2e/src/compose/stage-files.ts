@@ -139,8 +139,10 @@ export function stageFiles(
 function pruneOlder(cacheRoot: string, stage: string, keep: string): void {
   for (const entry of readdirSync(cacheRoot)) {
     const path = join(cacheRoot, entry);
-    if (path !== keep && new RegExp(`^${stage}-[0-9a-f]{16}$`).test(entry))
-      rmSync(path, { recursive: true, force: true });
+    const older = new RegExp(`^${stage}-[0-9a-f]{16}$`).test(entry);
+    // A partial install older than a day belongs to a run that was killed.
+    const abandoned = entry.includes('.partial-') && Date.now() - statSync(path).mtimeMs > 86_400_000;
+    if (path !== keep && (older || abandoned)) rmSync(path, { recursive: true, force: true });
   }
 }
 
