@@ -13,6 +13,9 @@ export const metricsEndpoints = (mesh: Mesh): Partial<Record<ServiceName, string
   oauth2: `${mesh.urls.oauth2Admin}/admin/metrics/prometheus`,
 });
 
+/** The services with a metrics endpoint: every Ory-style one (the web front end has none). */
+export type MeteredService = Exclude<ServiceName, 'web'>;
+
 /** Where a service listens for the scrape, read from its loaded config: the port and the path. */
 export interface MetricsListener {
   /** The config key of the port the scrape goes to. */
@@ -26,8 +29,11 @@ const gatewayMetricsPath = (config: Record<string, unknown>): string => {
   return serve?.prometheus?.metrics_path ?? '/metrics';
 };
 
-/** The scrape listener of each service, as the configs and Ory name them. */
-export const metricsListeners: Record<ServiceName, MetricsListener> = {
+/**
+ * The scrape listener of each Ory-style service, as the configs and Ory name them. The web front end has
+ * no Ory model and no metrics port.
+ */
+export const metricsListeners: Record<MeteredService, MetricsListener> = {
   identity: { portKey: 'serve.admin.port', path: () => '/admin/metrics/prometheus' },
   permission: { portKey: 'serve.metrics.port', path: () => '/metrics/prometheus' },
   gateway: { portKey: 'serve.prometheus.port', path: gatewayMetricsPath },

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '@mesh/config';
-import type { ServiceName } from '@mesh/testkit';
 import { bindMounts, hostPathOf, readComposeFile, repoRoot } from '../src/compose/compose-file';
-import { metricsListeners, valueAt } from '../src/metrics-endpoints';
+import { metricsListeners, valueAt, type MeteredService } from '../src/metrics-endpoints';
 import { serviceSchema } from '../src/service-config';
 
 interface ScrapeConfig {
@@ -45,7 +44,7 @@ describe('Prometheus and the Jaeger Monitor tab in docker-compose.yml', () => {
 
   const composed = Object.keys(metricsListeners).filter(
     (name) => compose.services[name]?.build,
-  ) as ServiceName[];
+  ) as MeteredService[];
   for (const name of composed) {
     test(`Prometheus scrapes ${name} on the port and path its compose config serves metrics on`, () => {
       const service = compose.services[name] ?? {};

@@ -16,11 +16,11 @@ import { configKeys, loadConfig } from '@mesh/config';
 import type { ServiceName } from '@mesh/testkit';
 import { collectorConfigSchema } from '../src/k8s/collector-config-schema';
 import { buildOverlay, validateObject, type K8sObject } from '../src/k8s/manifests';
-import { metricsListeners, valueAt } from '../src/metrics-endpoints';
+import { metricsListeners, valueAt, type MeteredService } from '../src/metrics-endpoints';
 import { repoRoot, serviceSchema } from '../src/service-config';
 
 /** The services infra/k8s deploys: those with a config file in infra/compose/config. */
-const meshServices: ServiceName[] = ['identity', 'permission', 'documents', 'gateway'];
+const meshServices: MeteredService[] = ['identity', 'permission', 'documents', 'gateway'];
 const overlays = { dev: buildOverlay('dev'), prod: buildOverlay('prod') };
 const scratch = mkdtempSync(join(tmpdir(), 'mesh-k8s-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
