@@ -17,6 +17,7 @@ import { AddressBook } from './address-book';
 import {
   bindMounts,
   publishedContainerPorts,
+  stageChain,
   type ComposeFile,
   type ComposeService,
   type DockerStage,
@@ -60,10 +61,24 @@ export const containerPorts = (service: ComposeService): number[] =>
     .filter((port) => !port.includes('/'))
     .map(Number);
 
-/** Gives every built service's container ports a free local port in the address book. */
-export async function assignServicePorts(compose: ComposeFile, book: AddressBook): Promise<void> {
+/**
+ * Gives every port a built service listens on a free local port in the address book: the ports compose
+ * publishes and those its image EXPOSEs (a service reached only inside the network publishes none).
+ */
+export async function assignServicePorts(
+  compose: ComposeFile,
+  stages: readonly DockerStage[],
+  book: AddressBook,
+): Promise<void> {
   for (const [name, service] of builtServices(compose)) {
-    for (const port of containerPorts(service)) book.set(name, port, `127.0.0.1:${await freePort()}`);
+    const exposed = stageChain(stages, service.build?.target ?? '')
+      .flatMap((stage) => stage.instructions)
+      .filter((line) => line.startsWith('EXPOSE '))
+      .flatMap((line) => line.split(/\s+/).slice(1))
+      .filter((port) => !port.includes('/') || port.endsWith('/tcp'))
+      .map((port) => Number.parseInt(port, 10));
+    for (const port of new Set([...containerPorts(service), ...exposed]))
+      book.set(name, port, `127.0.0.1:${await freePort()}`);
   }
 }
 
