@@ -31,6 +31,7 @@ export interface MeshPorts {
   permissionMetrics: number;
   permissionOpl: number;
   documents: number;
+  documentsAdmin: number;
   oauth2Public: number;
   oauth2Admin: number;
   web: number;
@@ -50,6 +51,7 @@ export const defaultPorts: MeshPorts = {
   permissionMetrics: 4468,
   permissionOpl: 4469,
   documents: 4480,
+  documentsAdmin: 4481,
   oauth2Public: 4444,
   oauth2Admin: 4445,
   web: 4490,
@@ -113,7 +115,7 @@ const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, num
     opl: ports.permissionOpl,
     metrics: ports.permissionMetrics,
   },
-  documents: { public: ports.documents, main: ports.documents },
+  documents: { public: ports.documents, admin: ports.documentsAdmin },
   gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi, prometheus: ports.gatewayPrometheus },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
   web: { public: ports.web },

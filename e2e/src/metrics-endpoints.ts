@@ -10,6 +10,7 @@ export const metricsEndpoints = (mesh: Mesh): Partial<Record<ServiceName, string
   identity: `${mesh.urls.identityAdmin}/admin/metrics/prometheus`,
   permission: `http://127.0.0.1:${mesh.ports.permissionMetrics}/metrics/prometheus`,
   gateway: `http://127.0.0.1:${mesh.ports.gatewayPrometheus}/metrics`,
+  documents: `http://127.0.0.1:${mesh.ports.documentsAdmin}/admin/metrics/prometheus`,
   oauth2: `${mesh.urls.oauth2Admin}/admin/metrics/prometheus`,
 });
 

@@ -41,7 +41,7 @@ if (!process.env.TEST_POSTGRES_DSN) {
  */
 const isLong = (file: string) => file.endsWith('compose-rehearsal.test.js');
 const runs: [string[], number][] = [
-  [selected.filter((file) => !isLong(file)), 180_000],
+  [selected.filter((file) => !isLong(file)), 600_000],
   [selected.filter(isLong), 20 * 60_000],
 ];
 let status = 0;

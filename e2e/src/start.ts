@@ -19,6 +19,7 @@ const portNames: Record<keyof MeshPorts, string> = {
   permissionOpl: 'permission OPL syntax API',
   permissionMetrics: 'permission metrics',
   documents: 'documents',
+  documentsAdmin: 'documents admin (metrics)',
   oauth2Public: 'oauth2 public API',
   oauth2Admin: 'oauth2 admin API',
   web: 'web app',

@@ -18,7 +18,11 @@ describe('the web app and the trace explorer in Chromium', () => {
   let mesh: Mesh;
   let browser: Browser;
   let gateway: string;
-  const newcomer = { email: `newcomer-${Date.now()}@example.com`, password: 'newcomer-Passw0rd-long' };
+  const newcomer = {
+    email: `newcomer-${Date.now()}@example.com`,
+    password: 'newcomer-Passw0rd-long',
+    newPassword: 'newcomer-Changed-Passw0rd',
+  };
   let docTraceId = '';
 
   const shot = (page: Page, name: string) =>
@@ -36,7 +40,7 @@ describe('the web app and the trace explorer in Chromium', () => {
       ports: await freeMeshPorts(),
       dsn: () => 'memory',
       bcryptCost: 4,
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: 150_000,
     });
     await seedDemo(mesh.urls);
     gateway = mesh.urls.gateway;
@@ -70,11 +74,30 @@ describe('the web app and the trace explorer in Chromium', () => {
     assert.equal(await page.getAttribute('[data-status]', 'data-status'), '200');
   });
 
-  it('signs out, back to the sign-in page, and the session is gone', async () => {
+  it('changes the password in the settings flow', async () => {
+    await Promise.all([page.waitForNavigation(), page.click('header >> text=Settings')]);
+    assert.match(page.url(), /\/settings\?flow=/);
+    const passwordForm = page.locator('form:has(input[name="password"])');
+    await passwordForm.locator('input[name="password"]').fill(newcomer.newPassword);
+    await Promise.all([page.waitForNavigation(), passwordForm.locator('button[type="submit"]').click()]);
+    assert.match(page.url(), /\/settings\?flow=/);
+    const messages = await page.locator('.messages li').allTextContents();
+    assert.ok(
+      messages.length > 0 && !(await page.locator('.messages li.error').count()),
+      messages.join('; '),
+    );
+    await shot(page, 'settings');
+  });
+
+  it('signs out, back to the sign-in page, and the session is gone; the new password signs in', async () => {
     await Promise.all([page.waitForNavigation(), page.click('text=Sign out')]);
     assert.match(page.url(), /\/login\?flow=/);
-    const home = await page.goto(`${gateway}/`);
-    assert.ok(home && home.status() !== 200, 'the home page needs a session again');
+    await page.goto(`${gateway}/`);
+    assert.match(page.url(), /\/login\?flow=/, 'the home page needs a session again');
+    await signIn(page, newcomer.email, newcomer.newPassword);
+    assert.equal(new URL(page.url()).pathname, '/');
+    await Promise.all([page.waitForNavigation(), page.click('text=Sign out')]);
+    assert.match(page.url(), /\/login\?flow=/);
   });
 
   it('signs in as alice, opens an allowed document (200) and is refused another (403 page)', async () => {

@@ -28,6 +28,7 @@ const documentsEnv = (dsn: string, port: number, timeout: string): NodeJS.Proces
   PATH: process.env.PATH,
   DSN: dsn,
   SERVE_PUBLIC_PORT: String(port),
+  SERVE_ADMIN_PORT: '0',
   DATABASE_STARTUP_TIMEOUT: timeout,
   TRACING_PROVIDER: '',
 });

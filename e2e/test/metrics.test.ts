@@ -6,7 +6,7 @@ import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-c
 import { metricsEndpoints } from '../src/metrics-endpoints';
 import { find, parseOpenMetrics, total, type Exposition } from '../src/openmetrics';
 
-type Scraped = 'identity' | 'permission' | 'gateway' | 'oauth2';
+type Scraped = 'identity' | 'permission' | 'gateway' | 'documents' | 'oauth2';
 
 function endpoints(mesh: Mesh): Record<Scraped, string> {
   const urls = metricsEndpoints(mesh);
@@ -14,6 +14,7 @@ function endpoints(mesh: Mesh): Record<Scraped, string> {
     identity: urls.identity,
     permission: urls.permission,
     gateway: urls.gateway,
+    documents: urls.documents,
     oauth2: urls.oauth2,
   };
   for (const [service, url] of Object.entries(all)) assert.ok(url, `${service} has a metrics endpoint`);
@@ -111,6 +112,14 @@ describe('Prometheus metrics after the end-to-end flows', () => {
         },
       ],
       [
+        'documents',
+        {
+          http_request_method: 'GET',
+          http_route: '/documents/:id',
+          http_response_status_code: '200',
+        },
+      ],
+      [
         'oauth2',
         {
           http_request_method: 'GET',
@@ -140,7 +149,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
   });
 
   test('histogram buckets carry exemplars whose trace_id is a trace the sink holds', () => {
-    for (const service of ['gateway', 'identity', 'permission'] as const) {
+    for (const service of ['gateway', 'identity', 'permission', 'documents'] as const) {
       const exemplars = find(after_[service], 'http_server_request_duration_seconds_bucket').flatMap(
         (sample) => (sample.exemplar ? [sample.exemplar] : []),
       );
@@ -165,7 +174,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
   });
 
   test('the span exporter’s queue and dropped-span counter are on every service', () => {
-    for (const service of ['gateway', 'identity', 'permission', 'oauth2'] as const) {
+    for (const service of ['gateway', 'identity', 'permission', 'documents', 'oauth2'] as const) {
       const dropped = find(after_[service], 'otel_sdk_processor_span_processed_total', {
         error_type: 'queue_full',
       });

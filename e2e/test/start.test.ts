@@ -75,7 +75,14 @@ describe('npm start', () => {
       });
       try {
         assert.equal(mesh.sink, undefined);
-        assert.deepEqual([...targets.keys()].sort(), ['documents', 'gateway', 'identity', 'permission']);
+        assert.deepEqual([...targets.keys()].sort(), [
+          'documents',
+          'gateway',
+          'identity',
+          'oauth2',
+          'permission',
+          'web',
+        ]);
         for (const target of targets.values())
           assert.match(target, new RegExp(`^otel → .*127\\.0\\.0\\.1:${receiver.port}$`));
         await fetch(`${mesh.urls.gateway}/documents/doc-1`);

@@ -222,7 +222,7 @@ describe('the trace contract, end to end', () => {
         if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       });
 
-      test('login: gateway upstream → identity POST /self-service/login → SQL, hash.Compare (bcrypt, work factor), SQL', async () => {
+      test('browser login: gateway upstream → identity POST /self-service/login → SQL, csrf.Verify, hash.Compare (bcrypt, work factor), SQL', async () => {
         const tree = await traceOf(loginTraces.alice);
         assertWholeTrace(tree, loginTraces.alice, ['gateway', 'identity']);
         assertServerSpans(tree);
@@ -240,6 +240,11 @@ describe('the trace contract, end to end', () => {
           under.filter((span) => span.name === 'hash.Compare'),
           'hash.Compare',
         );
+        const csrf = one(
+          under.filter((span) => span.name === 'csrf.Verify'),
+          'csrf.Verify (a browser login)',
+        );
+        assert.ok(csrf.endNs <= compare.startNs, 'the CSRF check before the password comparison');
         assert.equal(compare.kind, SpanKind.internal);
         assert.equal(compare.attributes['hash.type'], 'bcrypt');
         assert.equal(compare.attributes['bcrypt.workfactor'], bcryptCost);

@@ -20,7 +20,10 @@ export const documentsSchema: SchemaNode = {
     serve: {
       type: 'object',
       additionalProperties: false,
-      properties: { public: listenerSchema(4480, 'The documents API port (the gateway upstream).') },
+      properties: {
+        public: listenerSchema(4480, 'The documents API port (the gateway upstream).'),
+        admin: listenerSchema(4481, 'The admin port: health, version and /admin/metrics/prometheus.'),
+      },
     },
     log: logSchema,
     tracing: tracingSchema,
@@ -30,7 +33,7 @@ export const documentsSchema: SchemaNode = {
 export interface DocumentsConfig {
   dsn: string;
   database: DatabaseConfig;
-  serve: { public: ListenerConfig };
+  serve: { public: ListenerConfig; admin: ListenerConfig };
   log: LogConfig;
   tracing: TracingConfig;
 }

@@ -10,6 +10,7 @@ import { documentsMigrations } from './store/migrations';
 
 export interface DocumentsServer extends RunningService {
   server: Server;
+  adminServer: Server;
 }
 
 export async function serve(
@@ -27,14 +28,16 @@ export async function serve(
   const applied = await migrate(db, documentsMigrations, 'documents');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const store = new DocumentStore(db);
-  const app = createApp({ log, version: packageVersion(__dirname), checkReady: () => db.ping() }, (routes) =>
-    addDocumentRoutes(routes, store),
-  );
+  const common = { log, version: packageVersion(__dirname), checkReady: () => db.ping() };
+  const app = createApp(common, (routes) => addDocumentRoutes(routes, store));
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, () => undefined);
   const server = await listen(app, { ...config.serve.public, log, name: 'public' });
+  const adminServer = await listen(adminApp, { ...config.serve.admin, log, name: 'admin' });
   return {
     server,
+    adminServer,
     async stop() {
-      await closeServers([server]);
+      await closeServers([server, adminServer]);
       await db.close();
     },
   };

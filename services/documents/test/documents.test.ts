@@ -18,7 +18,7 @@ async function startDocuments(dsn: string): Promise<{ server: DocumentsServer; u
   const config = loadConfig<import('../src/config').DocumentsConfig>({
     schema: documentsSchema,
     env: {},
-    flags: [`dsn=${dsn}`, 'serve.public.port=0'],
+    flags: [`dsn=${dsn}`, 'serve.public.port=0', 'serve.admin.port=0'],
   });
   const server = await serve(config, { log: createLogger('documents', 'silent') });
   return { server, url: `http://127.0.0.1:${portOf(server.server)}` };

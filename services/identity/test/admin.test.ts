@@ -366,6 +366,30 @@ for (const variant of variants) {
         assert.equal(await statusOf(identity.admin.getSession({ id: sessionId })), 404);
       });
 
+      it("the caller's own sessions: listMySessions, disableMySession, disableMyOtherSessions", async () => {
+        await createPerson(identity, 'max@example.com', 'max-password-1');
+        const tokens: string[] = [];
+        for (let i = 0; i < 3; i++)
+          tokens.push(
+            String((await login(identity, 'max@example.com', 'max-password-1')).data.session_token),
+          );
+        const [current, second, third] = tokens as [string, string, string];
+        const others = await identity.frontend.listMySessions({ xSessionToken: current });
+        assert.equal(others.data.length, 2, 'the other two, not the current one');
+        const secondId = String((await identity.frontend.toSession({ xSessionToken: second })).data.id);
+        await identity.frontend.disableMySession({ id: secondId, xSessionToken: current });
+        assert.equal(await statusOf(identity.frontend.toSession({ xSessionToken: second })), 401);
+        const currentId = String((await identity.frontend.toSession({ xSessionToken: current })).data.id);
+        assert.equal(
+          await statusOf(identity.frontend.disableMySession({ id: currentId, xSessionToken: current })),
+          400,
+        );
+        const { data } = await identity.frontend.disableMyOtherSessions({ xSessionToken: current });
+        assert.equal(data.count, 1);
+        assert.equal(await statusOf(identity.frontend.toSession({ xSessionToken: third })), 401);
+        assert.equal((await identity.frontend.toSession({ xSessionToken: current })).status, 200);
+      });
+
       it('health and version are on the admin port under /admin too', async () => {
         for (const path of [
           '/admin/health/alive',

@@ -20,9 +20,7 @@ export class ReturnToPolicy {
     }
     const ok = this.allowed.some(
       (entry) =>
-        entry.protocol === url.protocol &&
-        entry.host === url.host &&
-        url.pathname.startsWith(entry.pathname.endsWith('/') ? entry.pathname : `${entry.pathname}`),
+        entry.protocol === url.protocol && entry.host === url.host && url.pathname.startsWith(entry.pathname),
     );
     if (!ok) throw returnToForbidden(value);
     return url.toString();
