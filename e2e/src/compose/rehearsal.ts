@@ -17,6 +17,7 @@ import { AddressBook } from './address-book';
 import {
   bindMounts,
   publishedContainerPorts,
+  stageChain,
   type ComposeFile,
   type ComposeService,
   type DockerStage,
@@ -60,10 +61,24 @@ export const containerPorts = (service: ComposeService): number[] =>
     .filter((port) => !port.includes('/'))
     .map(Number);
 
-/** Gives every built service's container ports a free local port in the address book. */
-export async function assignServicePorts(compose: ComposeFile, book: AddressBook): Promise<void> {
+/**
+ * Gives every port a built service listens on a free local port in the address book: the ports compose
+ * publishes and those its image EXPOSEs (a service reached only inside the network publishes none).
+ */
+export async function assignServicePorts(
+  compose: ComposeFile,
+  stages: readonly DockerStage[],
+  book: AddressBook,
+): Promise<void> {
   for (const [name, service] of builtServices(compose)) {
-    for (const port of containerPorts(service)) book.set(name, port, `127.0.0.1:${await freePort()}`);
+    const exposed = stageChain(stages, service.build?.target ?? '')
+      .flatMap((stage) => stage.instructions)
+      .filter((line) => line.startsWith('EXPOSE '))
+      .flatMap((line) => line.split(/\s+/).slice(1))
+      .filter((port) => !port.includes('/') || port.endsWith('/tcp'))
+      .map((port) => Number.parseInt(port, 10));
+    for (const port of new Set([...containerPorts(service), ...exposed]))
+      book.set(name, port, `127.0.0.1:${await freePort()}`);
   }
 }
 
@@ -221,6 +236,20 @@ function durationMs(text: string): number {
   return total;
 }
 
+/**
+ * The services this process started and that still run. A test runner that cancels the file (its timeout)
+ * ends this process with SIGTERM: the services go with it instead of living on as orphans.
+ */
+const liveServices = new Set<ChildProcess>();
+const stopAll = () => liveServices.forEach((child) => child.kill('SIGKILL'));
+process.once('exit', stopAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+}
+
 /** Starts the service; resolves once its HEALTHCHECK passes, rejects if it exits or never gets healthy. */
 export async function startRehearsedService(
   launch: ServiceLaunch,
@@ -233,6 +262,8 @@ export async function startRehearsedService(
     env: launch.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveServices.add(child);
+  child.once('exit', () => liveServices.delete(child));
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';

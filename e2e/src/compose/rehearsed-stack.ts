@@ -158,7 +158,7 @@ export async function rehearseStack(options: RehearsalOptions): Promise<Rehearse
   try {
     const book = new AddressBook(Object.keys(compose.services));
     standInAddresses(book, standIns, postgres);
-    await assignServicePorts(compose, book);
+    await assignServicePorts(compose, stages, book);
     const plan: RehearsalPlan = {
       compose,
       stages,

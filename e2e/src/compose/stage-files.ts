@@ -122,6 +122,7 @@ export function stageFiles(
     for (const step of recipe.steps) replay(step, partial, context, included, stages, cacheRoot);
     try {
       renameSync(partial, root);
+      pruneOlder(cacheRoot, stage, root);
     } catch (error) {
       // Another run on this machine finished the same stage first; its result is the same.
       if (!existsSync(root)) throw error;
@@ -132,6 +133,17 @@ export function stageFiles(
     throw error;
   }
   return { stage, cached: false, preparedMs: Date.now() - started, hostPath: (path) => join(root, path) };
+}
+
+/** Removes the stage's caches for earlier locks: only the newest is used again. */
+function pruneOlder(cacheRoot: string, stage: string, keep: string): void {
+  for (const entry of readdirSync(cacheRoot)) {
+    const path = join(cacheRoot, entry);
+    const older = new RegExp(`^${stage}-[0-9a-f]{16}$`).test(entry);
+    // A partial install older than a day belongs to a run that was killed.
+    const abandoned = entry.includes('.partial-') && Date.now() - statSync(path).mtimeMs > 86_400_000;
+    if (path !== keep && (older || abandoned)) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 function replay(
