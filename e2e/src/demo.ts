@@ -1,7 +1,7 @@
 import { demoRequests, type DemoUser } from './demo-data';
 import { runMachineDemo } from './demo-machine';
 import { browserLogin, defaultMeshUrls, getDocument, seedDemo, type MeshUrls } from './mesh-client';
-import { pollTrace } from './trace-query';
+import { pollTrace, type TraceQueryApi } from './trace-query';
 import { renderWaterfall } from './waterfall';
 
 /**
@@ -9,6 +9,7 @@ import { renderWaterfall } from './waterfall';
  * requests, then the machine part (an OAuth2 token and the seed's duplicate POST /admin/clients), and prints
  * each one's status, trace id, Jaeger link and waterfall (fetched from the trace backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
  * PERMISSION_WRITE_URL, DOCUMENTS_URL, OAUTH2_PUBLIC_URL, OAUTH2_ADMIN_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
+ * With TRACING_PROVIDER=zipkin it reads Zipkin's API (`/api/v2/trace/{id}`, default http://localhost:9411).
  */
 const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/$/, '');
 
@@ -26,8 +27,13 @@ function urlsFromEnv(): MeshUrls {
 
 async function main(): Promise<void> {
   const urls = urlsFromEnv();
-  const queryUrl = env('TRACE_QUERY_URL', 'http://localhost:16686');
-  const uiUrl = env('JAEGER_UI_URL', 'http://localhost:16686');
+  // With TRACING_PROVIDER=zipkin (the compose zipkin profile) the traces are in Zipkin, not Jaeger.
+  const api: TraceQueryApi = process.env.TRACING_PROVIDER === 'zipkin' ? 'zipkin' : 'jaeger';
+  const backend = api === 'zipkin' ? 'http://localhost:9411' : 'http://localhost:16686';
+  const queryUrl = env('TRACE_QUERY_URL', backend);
+  const uiUrl = env(api === 'zipkin' ? 'ZIPKIN_UI_URL' : 'JAEGER_UI_URL', backend);
+  const traceLink = (traceId: string) =>
+    api === 'zipkin' ? `${uiUrl}/zipkin/traces/${traceId}` : `${uiUrl}/trace/${traceId}`;
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const width = Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 120, 160);
   const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -37,9 +43,9 @@ async function main(): Promise<void> {
       return;
     }
     print(`  trace ${traceId}`);
-    print(`  ${uiUrl}/trace/${traceId}`);
+    print(`  ${traceLink(traceId)}`);
     try {
-      const spans = await pollTrace(queryUrl, traceId);
+      const spans = await pollTrace(queryUrl, traceId, { api });
       print(renderWaterfall(spans, { color, width }).trimEnd());
     } catch (error) {
       print(`  ${error instanceof Error ? error.message : String(error)}`);
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
     const result = await browserLogin(urls.gateway, user);
     cookies[user] = result.cookie;
     print(
-      `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${uiUrl}/trace/${result.traceId}` : ''}`,
+      `login ${user}: ${result.status}  trace ${result.traceId ?? '(tracing off)'}${result.traceId ? `  ${traceLink(result.traceId)}` : ''}`,
     );
   }
 

@@ -23,14 +23,17 @@ import { RecentLines } from './recent-lines';
 export interface MeshPorts {
   gatewayProxy: number;
   gatewayApi: number;
+  gatewayPrometheus: number;
   identityPublic: number;
   identityAdmin: number;
   permissionRead: number;
   permissionWrite: number;
+  permissionMetrics: number;
   permissionOpl: number;
   documents: number;
   oauth2Public: number;
   oauth2Admin: number;
+  web: number;
   sinkOtlp: number;
   sinkQuery: number;
 }
@@ -39,14 +42,17 @@ export interface MeshPorts {
 export const defaultPorts: MeshPorts = {
   gatewayProxy: 4455,
   gatewayApi: 4456,
+  gatewayPrometheus: 9000,
   identityPublic: 4433,
   identityAdmin: 4434,
   permissionRead: 4466,
   permissionWrite: 4467,
+  permissionMetrics: 4468,
   permissionOpl: 4469,
   documents: 4480,
   oauth2Public: 4444,
   oauth2Admin: 4445,
+  web: 4490,
   sinkOtlp: 4318,
   sinkQuery: 16686,
 };
@@ -101,10 +107,16 @@ export interface Mesh {
 
 const listenerPorts = (ports: MeshPorts): Record<ServiceName, Record<string, number>> => ({
   identity: { public: ports.identityPublic, admin: ports.identityAdmin },
-  permission: { read: ports.permissionRead, write: ports.permissionWrite, opl: ports.permissionOpl },
+  permission: {
+    read: ports.permissionRead,
+    write: ports.permissionWrite,
+    opl: ports.permissionOpl,
+    metrics: ports.permissionMetrics,
+  },
   documents: { public: ports.documents, main: ports.documents },
-  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi },
+  gateway: { proxy: ports.gatewayProxy, api: ports.gatewayApi, prometheus: ports.gatewayPrometheus },
   oauth2: { public: ports.oauth2Public, admin: ports.oauth2Admin },
+  web: { public: ports.web },
 });
 
 const readyPath: Record<ServiceName, keyof MeshPorts> = {
@@ -113,6 +125,7 @@ const readyPath: Record<ServiceName, keyof MeshPorts> = {
   documents: 'documents',
   gateway: 'gatewayApi',
   oauth2: 'oauth2Admin',
+  web: 'web',
 };
 
 /** Env a service must not inherit from the shell: it would override what the mesh sets. */
@@ -136,7 +149,7 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
   );
   return (text) =>
     text.replace(
-      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2):(\d+)/g,
+      /(https?:\/\/)(?:127\.0\.0\.1|localhost|gateway|identity|permission|documents|oauth2|web):(\d+)/g,
       (match, scheme: string, port: string) => {
         const local = byDefaultPort.get(Number(port));
         return local === undefined ? match : `${scheme}127.0.0.1:${local}`;
@@ -242,6 +255,10 @@ function serviceEnv(
       },
     ]);
     env[envOf(service, 'dev')] = 'true';
+    // The web app's pages are on the gateway's origin: a flow may return there (return_to).
+    env[envOf(service, 'selfservice.allowed_return_urls')] = JSON.stringify([
+      `http://127.0.0.1:${ports.gatewayProxy}/`,
+    ]);
   }
   if (service === 'oauth2' && options.bcryptCost !== undefined) {
     env[envOf(service, 'oauth2.hashers.bcrypt.cost')] = String(options.bcryptCost);
@@ -312,9 +329,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
   };
   try {
     await Promise.all((['identity', 'permission', 'documents'] as const).map(start));
-    // oauth2 starts beside the gateway, not in the first wave: five cold starts at once on a small machine
+    // oauth2 and web start beside the gateway, not in the first wave: five cold starts at once on a small machine
     // push the first ones past their readiness deadline.
-    await Promise.all((['gateway', 'oauth2'] as const).map(start));
+    await Promise.all((['gateway', 'oauth2', 'web'] as const).map(start));
   } catch (error) {
     await stop();
     throw error;

@@ -24,8 +24,10 @@ export function machineSecrets(accessTokens: readonly string[]): string[] {
 
 function leaksIn(text: string, secrets: readonly string[]): string[] {
   return [
-    ...secrets.filter((secret) => text.includes(secret)),
-    ...secretForms.flatMap((form) => text.match(form) ?? []),
+    ...new Set([
+      ...secrets.filter((secret) => text.includes(secret)),
+      ...secretForms.flatMap((form) => text.match(form) ?? []),
+    ]),
   ];
 }
 

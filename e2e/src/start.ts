@@ -11,20 +11,23 @@ import { tracingTargetOf, userTracingEnv } from './user-tracing';
 const portNames: Record<keyof MeshPorts, string> = {
   gatewayProxy: 'gateway proxy',
   gatewayApi: 'gateway API',
+  gatewayPrometheus: 'gateway metrics',
   identityPublic: 'identity public API',
   identityAdmin: 'identity admin API',
   permissionRead: 'permission read API',
   permissionWrite: 'permission write API',
   permissionOpl: 'permission OPL syntax API',
+  permissionMetrics: 'permission metrics',
   documents: 'documents',
   oauth2Public: 'oauth2 public API',
   oauth2Admin: 'oauth2 admin API',
+  web: 'web app',
   sinkOtlp: 'trace sink OTLP receiver',
   sinkQuery: 'trace sink query API and explorer',
 };
 
 /**
- * `npm start`: the five services on SQLite files under `.data/`, plus the local trace sink on Jaeger's
+ * `npm start`: the six services on SQLite files under `.data/`, plus the local trace sink on Jaeger's
  * ports, with the demo's rules, namespaces and data. With `TRACING_PROVIDER` (and the provider's keys) in
  * the environment, the services trace there instead and no sink starts. One Ctrl-C stops them all; each
  * service flushes its spans before the sink closes.
@@ -47,8 +50,8 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   print(
     userTracing
-      ? 'starting the five services, tracing to your TRACING_PROVIDER (no local sink) …'
-      : 'starting the trace sink and the five services …',
+      ? 'starting the six services, tracing to your TRACING_PROVIDER (no local sink) …'
+      : 'starting the trace sink and the six services …',
   );
   const targets = new Set<string>();
   const options = {
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
   print(`permission  ${urls.permissionRead}   (write ${urls.permissionWrite})`);
   print(`documents   ${urls.documents}`);
   print(`oauth2      ${urls.oauth2Public}   (admin ${urls.oauth2Admin})`);
+  print(`web app     ${urls.gateway}/   (open this: sign in, documents, and each request's trace)`);
   if (sink) print(`trace sink  OTLP ${sink.otlpUrl}/v1/traces, explorer ${sink.queryUrl}/search`);
   print(`traces      ${[...targets].join('; ') || '(no service reported its tracing target)'}`);
   print(`data        ${dataDir}`);

@@ -1,5 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { flattenSpans, type FlatSpan, type TraceQueryResponse } from './sink/otlp-json';
+import { flattenZipkinSpans, type ZipkinSpan } from './zipkin-trace';
+
+/** The query API a trace backend speaks: Jaeger v2's `/api/v3/traces/{id}` or Zipkin's `/api/v2/trace/{id}`. */
+export type TraceQueryApi = 'jaeger' | 'zipkin';
 
 /** The trace id of a response's `traceresponse: 00-<trace_id>-<span_id>-<flags>` header. */
 export function traceIdOf(headers: Headers): string | undefined {
@@ -7,7 +11,12 @@ export function traceIdOf(headers: Headers): string | undefined {
 }
 
 /** One fetch of `GET {queryUrl}/api/v3/traces/{id}`; undefined while the backend does not know the trace. */
-export async function fetchTrace(queryUrl: string, traceId: string): Promise<FlatSpan[] | undefined> {
+export async function fetchTrace(
+  queryUrl: string,
+  traceId: string,
+  api: TraceQueryApi = 'jaeger',
+): Promise<FlatSpan[] | undefined> {
+  if (api === 'zipkin') return fetchZipkinTrace(queryUrl, traceId);
   const response = await fetch(`${queryUrl.replace(/\/$/, '')}/api/v3/traces/${traceId}`, {
     signal: AbortSignal.timeout(5_000),
   });
@@ -17,7 +26,18 @@ export async function fetchTrace(queryUrl: string, traceId: string): Promise<Fla
   return flattenSpans(body.result);
 }
 
+/** One fetch of Zipkin's `GET {queryUrl}/api/v2/trace/{id}`; undefined while Zipkin does not know the trace. */
+async function fetchZipkinTrace(queryUrl: string, traceId: string): Promise<FlatSpan[] | undefined> {
+  const response = await fetch(`${queryUrl.replace(/\/$/, '')}/api/v2/trace/${traceId}`, {
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`GET /api/v2/trace/${traceId} answered ${response.status}`);
+  return flattenZipkinSpans((await response.json()) as ZipkinSpan[]);
+}
+
 export interface PollOptions {
+  api?: TraceQueryApi;
   /** Give up after this long. */
   timeoutMs?: number;
   /** The span count must hold this long (longer than the services' export delay) to count as complete. */
@@ -41,7 +61,16 @@ export async function pollTrace(
   let spans: FlatSpan[] = [];
   let stableSince = Date.now();
   for (;;) {
-    const latest = (await fetchTrace(queryUrl, traceId).catch(() => undefined)) ?? [];
+    let latest: FlatSpan[] = [];
+    try {
+      latest = (await fetchTrace(queryUrl, traceId, options.api)) ?? [];
+    } catch (error) {
+      // Nothing listens there: say so now rather than after the whole timeout.
+      if (spans.length === 0 && isRefused(error))
+        throw new Error(
+          `no trace backend answers at ${queryUrl}; set TRACE_QUERY_URL to where the traces go`,
+        );
+    }
     if (latest.length !== spans.length) {
       spans = latest;
       stableSince = Date.now();
@@ -55,3 +84,7 @@ export async function pollTrace(
     await delay(everyMs);
   }
 }
+
+const isRefused = (error: unknown): boolean =>
+  error instanceof TypeError &&
+  ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(String((error.cause as { code?: unknown })?.code));

@@ -51,7 +51,7 @@ describe('npm run bench', () => {
       const run = spawnSync(process.execPath, [benchMain], {
         env: { ...process.env, BENCH_DURATION: '1', BENCH_WARMUP: '1', BENCH_OUTPUT: output },
         encoding: 'utf8',
-        timeout: 300_000,
+        timeout: 175_000,
       });
       assert.equal(run.status, 0, run.stderr);
       const scenarios = [
@@ -60,6 +60,7 @@ describe('npm run bench', () => {
         'access-on',
         'whoami',
         'check',
+        'check-deep-folder',
         'login-contention',
         'oauth2-token',
         'oauth2-introspect',

@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
+import { freePort, waitFor } from '@mesh/testkit';
+import { demoRequests } from '../src/demo-data';
 import { readComposeFile, readDockerfile, repoRoot } from '../src/compose/compose-file';
 import { serviceTargets } from '../src/compose/dockerfile-image';
 import { builtServices } from '../src/compose/rehearsal';
@@ -11,6 +13,8 @@ import { rehearseStack, type RehearsedStack } from '../src/compose/rehearsed-sta
 import { flattenSpans } from '../src/sink/otlp-json';
 
 const postgresDsn = process.env.TEST_POSTGRES_DSN;
+/** The services one demo request passes through. */
+const demoServices = ['gateway', 'identity', 'permission', 'documents'];
 const demoScript = join(__dirname, '..', 'src', 'demo.js');
 /** A cold cache compiles better-sqlite3 (about 2 minutes on a fresh machine). */
 const rehearsalTimeoutMs = 12 * 60_000;
@@ -136,15 +140,18 @@ describe(
         const started = Date.now();
         const stack = await rehearseStack({ postgresDsn: postgresDsn ?? '' });
         t.after(() => stack.stop());
-        t.diagnostic(`stack healthy after ${Date.now() - started} ms`);
+        t.diagnostic(
+          `stack healthy after ${Date.now() - started} ms (${JSON.stringify(stack.timings)}; ${stack.services.map((service) => `${service.name} ${service.healthyAfterMs} ms`).join(', ')})`,
+        );
         for (const service of stack.services) checkImageContents(service.name, join(service.root, 'app'));
         const demo = await runDemo(stack);
         assert.equal(demo.code, 0, demo.output);
-        assert.match(demo.output, /all four requests got the expected status/);
+        assert.match(demo.output, /every request got the expected status/);
         assert.doesNotMatch(demo.output, /did not reach/);
         const traceIds = demoTraceIds(demo.output);
-        assert.equal(traceIds.length, 4, demo.output);
-        for (const traceId of traceIds) {
+        assert.ok(traceIds.length >= demoRequests.length, demo.output);
+        // The document requests come first; each goes through the gateway.
+        for (const traceId of traceIds.slice(0, demoRequests.length)) {
           const trace = stack.standIns.sink.trace(traceId);
           const services = new Set(flattenSpans(trace ?? {}).map((span) => span.service));
           assert.ok(services.has('gateway'), `${traceId}: ${[...services].join(', ')}`);
@@ -154,8 +161,99 @@ describe(
             flattenSpans(stack.standIns.sink.trace(traceId) ?? {}).map((span) => span.service),
           ),
         );
-        for (const name of ['gateway', 'identity', 'permission', 'documents'])
-          assert.ok(everyService.has(name), `${name} is in the demo's traces`);
+        for (const name of demoServices) assert.ok(everyService.has(name), `${name} is in the demo's traces`);
+      },
+    );
+
+    test(
+      'zipkin profile: the services export to Zipkin, and `npm run demo` reads the traces from its /api/v2/trace/{id}',
+      { timeout: rehearsalTimeoutMs },
+      async (t) => {
+        const stack = await rehearseStack({
+          postgresDsn: postgresDsn ?? '',
+          variables: { TRACING_PROVIDER: 'zipkin' },
+        });
+        t.after(() => stack.stop());
+        const demo = await runDemo(stack, {
+          TRACING_PROVIDER: 'zipkin',
+          TRACE_QUERY_URL: stack.publishedUrl(9411),
+        });
+        assert.equal(demo.code, 0, demo.output);
+        assert.doesNotMatch(demo.output, /did not reach|no trace backend/);
+        assert.match(demo.output, /\/zipkin\/traces\/[0-9a-f]{32}/);
+        const traceIds = demoTraceIds(demo.output);
+        assert.ok(traceIds.length >= demoRequests.length, demo.output);
+        const spans = stack.standIns.zipkin.spans().filter((span) => traceIds.includes(span.traceId));
+        const services = new Set(spans.map((span) => span.localEndpoint?.serviceName));
+        for (const name of demoServices) assert.ok(services.has(name), `${name} exported to Zipkin`);
+        assert.equal(stack.standIns.sink.store.spanCount, 0, 'nothing went to Jaeger');
+      },
+    );
+
+    test(
+      'jaeger profile: every service asks the sampling server for its strategy and sends spans to the agent address',
+      { timeout: rehearsalTimeoutMs },
+      async (t) => {
+        const stack = await rehearseStack({
+          postgresDsn: postgresDsn ?? '',
+          variables: { TRACING_PROVIDER: 'jaeger' },
+        });
+        t.after(() => stack.stop());
+        await waitFor(
+          async () => {
+            const asked = new Set(
+              stack.standIns.sampling.requests.map((request) =>
+                new URL(request.url, 'http://x').searchParams.get('service'),
+              ),
+            );
+            return demoServices.every((name) => asked.has(name)) ? true : undefined;
+          },
+          'a sampling request from every service',
+          20_000,
+        );
+        const response = await fetch(`${stack.demoEnv.GATEWAY_URL}/documents/rehearsal`);
+        assert.equal(response.status, 401);
+        await waitFor(
+          async () =>
+            stack.standIns.agent.datagrams.some((datagram) => datagram.includes('gateway'))
+              ? true
+              : undefined,
+          'a Thrift compact batch from the gateway on the agent address',
+          20_000,
+        );
+        assert.equal(stack.standIns.sink.store.spanCount, 0, 'nothing went over OTLP');
+      },
+    );
+
+    test(
+      'collector profile: every service starts after the collector and exports to it, not to Jaeger',
+      { timeout: rehearsalTimeoutMs },
+      async (t) => {
+        const files = ['docker-compose.yml', 'infra/compose/collector.yml'];
+        const stack = await rehearseStack({ postgresDsn: postgresDsn ?? '', files });
+        t.after(() => stack.stop());
+        for (const [name, service] of builtServices(stack.compose)) {
+          assert.equal(service.depends_on?.['otel-collector']?.condition, 'service_started', name);
+        }
+        const closedPort = await freePort();
+        const demo = await runDemo(stack, { TRACE_QUERY_URL: `http://127.0.0.1:${closedPort}` });
+        assert.equal(demo.code, 0, demo.output);
+        assert.match(
+          demo.output,
+          new RegExp(`no trace backend answers at http://127\\.0\\.0\\.1:${closedPort}`),
+        );
+        const exported = new Set(
+          stack.standIns.collector
+            .exports()
+            .flatMap(({ traces }) =>
+              (traces.resourceSpans ?? []).map((resource) => resource.resource?.attributes),
+            )
+            .flatMap((attributes) => attributes ?? [])
+            .filter((attribute) => attribute.key === 'service.name')
+            .map((attribute) => attribute.value?.stringValue),
+        );
+        for (const name of demoServices) assert.ok(exported.has(name), `${name} exported to the collector`);
+        assert.equal(stack.standIns.sink.store.spanCount, 0, 'nothing went to Jaeger directly');
       },
     );
   },

@@ -12,6 +12,7 @@ import {
   hostPathOf,
   publishedContainerPorts,
   readComposeFile,
+  readComposeFiles,
   readDockerfile,
   repoRoot,
   stageChain,
@@ -93,6 +94,8 @@ describe('docker-compose.yml', () => {
   test('validates against the Compose Specification schema', () => {
     const validate = composeValidator();
     assert.equal(validate(compose), true, JSON.stringify(validate.errors, null, 2));
+    const withCollector = readComposeFiles(['docker-compose.yml', 'infra/compose/collector.yml']);
+    assert.equal(validate(withCollector), true, JSON.stringify(validate.errors, null, 2));
     const broken = structuredClone(compose);
     (broken.services.jaeger as Record<string, unknown>).ports = 16686;
     assert.equal(validate(broken), false, 'the validator must reject a file that breaks the schema');
@@ -110,7 +113,7 @@ describe('docker-compose.yml', () => {
           `${name}: target ${service.build.target} is a stage of infra/Dockerfile`,
         );
       } else {
-        assert.match(service.image ?? '', /^[\w./-]+:\d[\w.-]*$/, `${name}: image pinned to a version tag`);
+        assert.match(service.image ?? '', /^[\w./-]+:v?\d[\w.-]*$/, `${name}: image pinned to a version tag`);
       }
     }
     for (const name of meshServices)

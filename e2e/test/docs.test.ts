@@ -37,7 +37,7 @@ describe('the docs are generated from the schemas', () => {
     );
   });
 
-  for (const service of ['identity', 'permission', 'gateway', 'documents', 'oauth2'] as ServiceName[]) {
+  for (const service of ['identity', 'permission', 'gateway', 'documents', 'oauth2', 'web'] as ServiceName[]) {
     it(`docs/${service}.md documents every one of its own keys`, () => {
       const doc = readFileSync(join(repoRoot, 'docs', `${service}.md`), 'utf8');
       const keys = configKeys(serviceSchema(service)).filter((key) => !key.path.startsWith('tracing.'));

@@ -11,7 +11,8 @@ import { demoUsers, type DemoUser } from '../src/demo-data';
 import { freeMeshPorts, startMesh, type MeshOptions } from '../src/mesh';
 import { getDocument, login, seedDemo } from '../src/mesh-client';
 import { rssMb } from '../src/bench/process-stats';
-import { findLeaks } from '../src/secret-scan';
+import { findLeaks, machineSecrets } from '../src/secret-scan';
+import { machineToken, seedMachine } from '../src/machine-client';
 import { flattenSpans } from '../src/sink/otlp-json';
 
 const services: ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
@@ -255,6 +256,30 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
         `the spans of ${traceId} were flushed before exit`,
       );
     }
+  });
+
+  it('SIGTERM during token requests: in-flight client credentials grants complete, spans are flushed, oauth2 exits 0', async (t) => {
+    const target = await startSeeded({ bcryptCost: 10 });
+    cleanups.push(() => target.stop());
+    await seedMachine(target.mesh.urls);
+    // Each request waits for one bcrypt comparison at cost 10: several are still queued when SIGTERM lands.
+    const requests = Array.from({ length: 6 }, () => machineToken(target.mesh.urls));
+    await Promise.race(requests);
+    const exitCode = target.mesh.processes.get('oauth2')?.stop();
+    const tokens = await Promise.all(requests);
+    t.diagnostic(`in flight at SIGTERM: ${tokens.length} token requests, all answered 200`);
+    assert.equal(await exitCode, 0);
+    for (const { traceId } of tokens) {
+      const spans = flattenSpans(target.mesh.sink.store.all()).filter((span) => span.traceId === traceId);
+      assert.ok(
+        spans.some((span) => span.name === 'hash.Compare'),
+        `the spans of ${traceId} were flushed before exit`,
+      );
+    }
+    assert.deepEqual(
+      findLeaks(target.mesh, machineSecrets(tokens.map((token) => token.accessToken))).leaks,
+      [],
+    );
   });
 
   const pgCluster =

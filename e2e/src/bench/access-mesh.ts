@@ -23,10 +23,28 @@ export interface BenchMesh {
   ids: Record<DemoUser, string>;
 }
 
-/** The mesh on in-memory SQLite with the demo's data, and alice logged in. */
+/** Start attempts: a free port can be taken by another program before a service binds it. */
+const startAttempts = 3;
+
+/** The mesh on in-memory SQLite with the demo's data, and alice logged in; on new ports if a start fails. */
 export async function startBenchMesh(
   env: NodeJS.ProcessEnv,
   options: Pick<MeshOptions, 'serviceEnv' | 'nodeFlags'> = {},
+): Promise<BenchMesh> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startSeededMesh(env, options);
+    } catch (error) {
+      if (attempt >= startAttempts) throw error;
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      process.stderr.write(`  the mesh did not start (${reason}); again on new ports\n`);
+    }
+  }
+}
+
+async function startSeededMesh(
+  env: NodeJS.ProcessEnv,
+  options: Pick<MeshOptions, 'serviceEnv' | 'nodeFlags'>,
 ): Promise<BenchMesh> {
   const mesh = await startMesh({
     ports: await freeMeshPorts(),
@@ -44,10 +62,15 @@ export async function startBenchMesh(
     // The machine is shared: under other load a service can take longer than a test's 15 s to start.
     readyTimeoutMs: 90_000,
   });
-  const ids = await seedDemo(mesh.urls);
-  const { sessionToken } = await login(mesh.urls.gateway, 'alice');
-  const { cookie } = await browserLogin(mesh.urls.gateway, 'alice');
-  return { mesh, token: sessionToken, cookie, ids };
+  try {
+    const ids = await seedDemo(mesh.urls);
+    const { sessionToken } = await login(mesh.urls.gateway, 'alice');
+    const { cookie } = await browserLogin(mesh.urls.gateway, 'alice');
+    return { mesh, token: sessionToken, cookie, ids };
+  } catch (error) {
+    await mesh.stop();
+    throw error;
+  }
 }
 
 /** The allowed access request: alice reads doc-1 through the gateway. */

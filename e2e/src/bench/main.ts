@@ -8,6 +8,7 @@ import { accessLoad, benchSettings, startBenchMesh, warmed } from './access-mesh
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
 import { ProcessSampler } from './process-stats';
+import { scrapeEverySecond } from './scraper';
 import { commonShape } from './trace-shape';
 import { introspectionLoad, tokenLoad } from './oauth2-load';
 import { machineToken, seedMachine } from '../machine-client';
@@ -121,12 +122,16 @@ async function main(): Promise<void> {
   const anchors = await measureAnchors(print);
 
   const off = await startBenchMesh({ TRACING_PROVIDER: '' });
+  const offScrapes = scrapeEverySecond(off.mesh);
   results.push(await measured('access-off', pidsOf(off.mesh), warmed(accessLoad(off))));
+  await offScrapes.stop();
   await off.mesh.stop();
 
   const on = await startBenchMesh({});
   const pids = pidsOf(on.mesh);
+  const onScrapes = scrapeEverySecond(on.mesh);
   results.push(await measured('access-on', pids, warmed(accessLoad(on))));
+  await onScrapes.stop();
   // The access request's shape, from the traces this run produced (before the next scenarios evict them).
   const sink = on.mesh.sink;
   const shaped = commonShape(sink.store.traceIds().flatMap((id) => sink.trace(id) ?? []));

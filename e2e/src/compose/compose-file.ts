@@ -49,6 +49,27 @@ export function readComposeFile(
   }) as ComposeFile;
 }
 
+/** Compose's merge of `-f a.yml -f b.yml`: mappings merge key by key, later files win, lists append. */
+function mergeCompose(base: unknown, override: unknown): unknown {
+  if (Array.isArray(base) && Array.isArray(override)) return [...new Set([...base, ...override])];
+  if (base && override && typeof base === 'object' && typeof override === 'object') {
+    const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(override)) merged[key] = mergeCompose(merged[key], value);
+    return merged;
+  }
+  return override === undefined ? base : override;
+}
+
+/** Several compose files as `docker compose -f … -f …` combines them (paths relative to the repo). */
+export function readComposeFiles(
+  paths: readonly string[],
+  variables: Record<string, string> = {},
+): ComposeFile {
+  return paths
+    .map((path) => readComposeFile(join(repoRoot, path), variables))
+    .reduce((merged, file) => mergeCompose(merged, file) as ComposeFile);
+}
+
 export interface Mount {
   source: string;
   target: string;

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync,
@@ -32,6 +32,8 @@ export interface RehearsedService {
   root: string;
   child: ChildProcess;
   lines: string[];
+  /** From spawn to the first passing HEALTHCHECK. */
+  healthyAfterMs: number;
   stop(): Promise<void>;
 }
 
@@ -196,24 +198,36 @@ export function prepareService(plan: RehearsalPlan, name: string, service: Compo
 /** `node` in the image is the Node on this host; any other program is looked up on PATH. */
 const program = (name: string) => (name === 'node' ? process.execPath : name);
 
-/** Runs the image's HEALTHCHECK command in the container's environment; true when it exits 0. */
-export function healthcheckPasses(launch: ServiceLaunch): boolean {
+/** Runs the image's HEALTHCHECK command in the container's environment; true when it exits 0 within its timeout. */
+export async function healthcheckPasses(launch: ServiceLaunch): Promise<boolean> {
   const [command = '', ...args] = launch.recipe.healthcheck ?? [];
   if (!command) throw new Error(`${launch.recipe.target} has no HEALTHCHECK`);
-  const result = spawnSync(program(command), args, {
-    cwd: launch.cwd,
-    env: launch.env,
-    timeout: 3_000,
-  });
-  return result.status === 0;
+  const probe = spawn(program(command), args, { cwd: launch.cwd, env: launch.env, stdio: 'ignore' });
+  // The image's --timeout, stretched: this host may be far busier than a container's (timing is not
+  // what the rehearsal checks).
+  const timeoutMs = Math.max(durationMs(launch.recipe.healthcheckOptions.timeout ?? '30s'), 15_000);
+  const timer = setTimeout(() => probe.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(probe, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return code === 0;
+}
+
+/** A Dockerfile duration (`5s`, `1m30s`, `500ms`) in milliseconds. */
+function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g))
+    total += Number(amount) * (units[unit ?? 's'] ?? 0);
+  return total;
 }
 
 /** Starts the service; resolves once its HEALTHCHECK passes, rejects if it exits or never gets healthy. */
 export async function startRehearsedService(
   launch: ServiceLaunch,
-  timeoutMs = 60_000,
+  timeoutMs = 180_000,
 ): Promise<RehearsedService> {
   const [command = '', ...args] = launch.command;
+  const spawned = Date.now();
   const child = spawn(program(command), args, {
     cwd: launch.cwd,
     env: launch.env,
@@ -236,6 +250,7 @@ export async function startRehearsedService(
     root: launch.root,
     child,
     lines,
+    healthyAfterMs: 0,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -252,7 +267,10 @@ export async function startRehearsedService(
         `${launch.name} (${launch.command.join(' ')}) exited with code ${child.exitCode} before it was healthy:\n${lines.slice(-15).join('\n')}`,
       );
     }
-    if (healthcheckPasses(launch)) return running;
+    if (await healthcheckPasses(launch)) {
+      running.healthyAfterMs = Date.now() - spawned;
+      return running;
+    }
     if (Date.now() > deadline) {
       await running.stop();
       throw new Error(`${launch.name} never passed its HEALTHCHECK:\n${lines.slice(-15).join('\n')}`);

@@ -8,9 +8,10 @@ import {
   type HttpRecorder,
   type OtlpHttpReceiver,
 } from '@mesh/testkit';
+import { defaultMeshUrls } from '../mesh-client';
 import { startTraceSink, type TraceSink } from '../sink/server';
 import { AddressBook } from './address-book';
-import { hostPathOf, readComposeFile, readDockerfile, repoRoot, type ComposeFile } from './compose-file';
+import { hostPathOf, readComposeFiles, readDockerfile, repoRoot, type ComposeFile } from './compose-file';
 import { preparePostgres, type RehearsalPostgres } from './rehearsal-postgres';
 import {
   assignServicePorts,
@@ -44,12 +45,18 @@ export interface RehearsedStack {
   services: RehearsedService[];
   /** The env that points `npm run demo` at this stack instead of the published ports. */
   demoEnv: Record<string, string>;
+  /** How long building the image trees (and the dependency stage, when not cached) and starting took. */
+  timings: { prepareMs: number; startMs: number };
+  /** `http://127.0.0.1:<port>` of what compose publishes on a host port, in this rehearsal. */
+  publishedUrl(hostPort: number): string;
   stop(): Promise<void>;
 }
 
 export interface RehearsalOptions {
-  /** The variables `docker compose` would interpolate (TRACING_PROVIDER, OTLP_SERVER_URL …). */
+  /** The variables `docker compose` would interpolate (TRACING_PROVIDER …). */
   variables?: Record<string, string>;
+  /** `-f` files, relative to the repo; default docker-compose.yml alone. */
+  files?: string[];
   /** The server that stands in for compose's postgres (trust auth, a superuser). */
   postgresDsn: string;
   cacheRoot?: string;
@@ -90,8 +97,8 @@ function standInAddresses(book: AddressBook, standIns: StandIns, postgres: Rehea
 }
 
 /** The demo's default URLs name published host ports; each maps to the stand-in of what compose publishes there. */
-function demoEnvOf(compose: ComposeFile, book: AddressBook): Record<string, string> {
-  const byHostPort = (hostPort: number): string => {
+function publishedUrlOf(compose: ComposeFile, book: AddressBook): (hostPort: number) => string {
+  return (hostPort) => {
     for (const [name, service] of Object.entries(compose.services)) {
       for (const mapping of service.ports ?? []) {
         const [published, container] = mapping.split('/')[0]?.split(':') ?? [];
@@ -100,13 +107,22 @@ function demoEnvOf(compose: ComposeFile, book: AddressBook): Record<string, stri
     }
     throw new Error(`docker-compose.yml publishes nothing on port ${hostPort}`);
   };
-  return {
-    GATEWAY_URL: byHostPort(4455),
-    IDENTITY_ADMIN_URL: byHostPort(4434),
-    PERMISSION_WRITE_URL: byHostPort(4467),
-    DOCUMENTS_URL: byHostPort(4480),
-    TRACE_QUERY_URL: byHostPort(16686),
-  };
+}
+
+/** The env names `npm run demo` reads, with the default URL each overrides. */
+const demoUrlEnv: [string, string][] = [
+  ['GATEWAY_URL', defaultMeshUrls.gateway],
+  ['IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin],
+  ['PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite],
+  ['DOCUMENTS_URL', defaultMeshUrls.documents],
+  ['OAUTH2_PUBLIC_URL', defaultMeshUrls.oauth2Public],
+  ['OAUTH2_ADMIN_URL', defaultMeshUrls.oauth2Admin],
+  ['TRACE_QUERY_URL', 'http://localhost:16686'],
+];
+
+function demoEnvOf(compose: ComposeFile, book: AddressBook): Record<string, string> {
+  const byHostPort = publishedUrlOf(compose, book);
+  return Object.fromEntries(demoUrlEnv.map(([name, url]) => [name, byHostPort(Number(new URL(url).port))]));
 }
 
 /**
@@ -116,7 +132,7 @@ function demoEnvOf(compose: ComposeFile, book: AddressBook): Record<string, stri
  * local stand-ins.
  */
 export async function rehearseStack(options: RehearsalOptions): Promise<RehearsedStack> {
-  const compose = readComposeFile(undefined, options.variables);
+  const compose = readComposeFiles(options.files ?? ['docker-compose.yml'], options.variables);
   const stages = readDockerfile(join(repoRoot, 'infra', 'Dockerfile'));
   const postgresService = compose.services.postgres ?? {};
   const environment = Object.fromEntries(
@@ -152,14 +168,39 @@ export async function rehearseStack(options: RehearsalOptions): Promise<Rehearse
       book,
       databases: postgres.databases,
     };
+    const preparing = Date.now();
     const launches = new Map(
       builtServices(compose).map(([name, service]) => [name, prepareService(plan, name, service)]),
     );
-    for (const name of startOrder(compose)) {
+    const starting = Date.now();
+    // As compose does: each service starts once the built services it depends on are healthy.
+    const starts = new Map<string, Promise<RehearsedService>>();
+    const start = (name: string): Promise<RehearsedService> => {
+      const existing = starts.get(name);
+      if (existing) return existing;
+      const dependencies = Object.keys(compose.services[name]?.depends_on ?? {}).filter((dependency) =>
+        launches.has(dependency),
+      );
       const launch = launches.get(name);
-      if (launch) services.push(await startRehearsedService(launch));
-    }
-    return { compose, book, standIns, services, demoEnv: demoEnvOf(compose, book), stop };
+      if (!launch) throw new Error(`${name} is not built from the Dockerfile`);
+      const started = Promise.all(dependencies.map(start)).then(() => startRehearsedService(launch));
+      starts.set(name, started);
+      return started;
+    };
+    const results = await Promise.allSettled(startOrder(compose).map(start));
+    for (const result of results) if (result.status === 'fulfilled') services.push(result.value);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return {
+      compose,
+      book,
+      standIns,
+      services,
+      demoEnv: demoEnvOf(compose, book),
+      publishedUrl: publishedUrlOf(compose, book),
+      timings: { prepareMs: starting - preparing, startMs: Date.now() - starting },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

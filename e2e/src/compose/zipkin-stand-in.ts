@@ -1,17 +1,5 @@
 import { startHttpRecorder } from '@mesh/testkit';
-
-/** A Zipkin v2 span as `POST /api/v2/spans` carries it (the fields the rehearsal reads). */
-export interface ZipkinSpan {
-  traceId: string;
-  id: string;
-  parentId?: string;
-  name?: string;
-  kind?: string;
-  timestamp?: number;
-  duration?: number;
-  localEndpoint?: { serviceName?: string };
-  tags?: Record<string, string>;
-}
+import type { ZipkinSpan } from '../zipkin-trace';
 
 export interface ZipkinStandIn {
   port: number;

@@ -1,4 +1,5 @@
-import type { Logger } from '@mesh/tracing';
+import { recordClientDurations, recordServerDurations, serveMetrics } from '@mesh/metrics';
+import { expressRouteOf, untraceRequests, type Logger } from '@mesh/tracing';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { HttpError, oryError } from './errors';
 
@@ -11,6 +12,8 @@ export interface AppOptions {
   bodyLimit?: string;
   /** False for a proxy: bodies stay unread streams that are passed on as they arrive. */
   parseJson?: boolean;
+  /** Serves the Prometheus metrics on this path (Ory's `/admin/metrics/prometheus` on an admin port), untraced. */
+  metricsPath?: string;
 }
 
 /** An error from express, body-parser or a store that says which status it deserves. */
@@ -63,7 +66,7 @@ function errorHandler(log: Logger): ErrorRequestHandler {
 
 /**
  * One express app per port, the same on every service: untraced `/health/alive`, `/health/ready` and
- * `/version`, a bounded JSON body, and errors in the Ory shape. (`traceresponse` on every traced response
+ * `/version`, the HTTP server duration histogram, a bounded JSON body, and errors in the Ory shape. (`traceresponse` on every traced response
  * is set by libs/tracing as the server span starts.)
  */
 export function createApp(options: AppOptions, addRoutes: (app: Express) => void): Express {
@@ -86,6 +89,16 @@ export function createApp(options: AppOptions, addRoutes: (app: Express) => void
   app.get('/version', (_request, response) => {
     response.json({ version: options.version });
   });
+  if (options.metricsPath) {
+    untraceRequests({ path: options.metricsPath });
+    const path = options.metricsPath;
+    app.all(path, (request, response, next) => {
+      serveMetrics(request, response).catch(next);
+    });
+  }
+  // After the probes and the scrape: those are neither traced nor counted.
+  recordClientDurations();
+  app.use(recordServerDurations(expressRouteOf));
   if (options.parseJson !== false)
     app.use(express.json({ limit: options.bodyLimit ?? '1mb', strict: false }));
   addRoutes(app);

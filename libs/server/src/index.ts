@@ -11,4 +11,5 @@ export {
   type OryErrorBody,
 } from './errors';
 export { listen, closeServers, portOf, maxHeaderBytes, type ListenOptions } from './listen';
+export { listenMetrics, type MetricsListenerOptions } from './metrics-listener';
 export { schemaParser, type Parser } from './validate';

@@ -1,3 +1,4 @@
+import { observeConnectionPool, recordDbOperation } from '@mesh/metrics';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { ExecuteResult, SqlClient } from './client';
 import { DatabaseUnavailableError, isUnavailable } from './errors';
@@ -8,11 +9,30 @@ function rethrow(error: unknown): never {
 
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
+/** The failure's SQLSTATE or errno code, or its class name: the `error.type` of the statement's duration. */
+const errorTypeOf = (error: unknown): string =>
+  (error as { code?: unknown } | null)?.code?.toString() ?? (error as Error | null)?.name ?? 'Error';
+
 async function run<Row>(target: Queryable, text: string, params: readonly unknown[]) {
+  const started = performance.now();
+  let failure: string | undefined;
   try {
     return await target.query<QueryResultRow & Row>(text, params as unknown[]);
   } catch (error) {
+    failure = errorTypeOf(error);
     return rethrow(error);
+  } finally {
+    recordDbOperation('postgresql', text, (performance.now() - started) / 1000, failure);
+  }
+}
+
+/** `host:port/database`: names the pool in the metrics without its credentials. */
+function poolNameOf(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return 'postgresql';
   }
 }
 
@@ -37,6 +57,7 @@ export class PostgresClient implements SqlClient {
   readonly dialect = 'postgres' as const;
   private readonly pool: Pool;
   private readonly direct: SqlClient;
+  private readonly unobservePool: () => void;
 
   constructor(connectionString: string, onIdleError: (error: Error) => void) {
     this.pool = new Pool({
@@ -48,6 +69,13 @@ export class PostgresClient implements SqlClient {
     // An idle client that loses its server emits here; without a listener the process would crash.
     this.pool.on('error', onIdleError);
     this.direct = clientOver(this.pool, (work) => this.transaction(work));
+    const pool = this.pool;
+    this.unobservePool = observeConnectionPool(poolNameOf(connectionString), () => ({
+      idle: pool.idleCount,
+      used: pool.totalCount - pool.idleCount,
+      pending: pool.waitingCount,
+      max: pool.options.max ?? 10,
+    }));
   }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -86,6 +114,7 @@ export class PostgresClient implements SqlClient {
   }
 
   async close(): Promise<void> {
+    this.unobservePool();
     await this.pool.end();
   }
 

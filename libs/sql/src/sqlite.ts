@@ -1,3 +1,4 @@
+import { recordDbOperation } from '@mesh/metrics';
 import Database from 'better-sqlite3';
 import type { ExecuteResult, SqlClient } from './client';
 
@@ -31,6 +32,20 @@ function bindingsOf(params: readonly unknown[]): Record<number, Binding> {
   return bound;
 }
 
+/** Runs one synchronous statement and observes its duration. */
+function timed<T>(sql: string, work: () => T): T {
+  const started = performance.now();
+  let failure: string | undefined;
+  try {
+    return work();
+  } catch (error) {
+    failure = (error as { code?: string }).code ?? 'Error';
+    throw error;
+  } finally {
+    recordDbOperation('sqlite', sql, (performance.now() - started) / 1000, failure);
+  }
+}
+
 /**
  * better-sqlite3 is synchronous, so one connection serves everything; an async transaction holds a lock
  * that every other statement waits for, so no statement of another request lands inside it.
@@ -61,14 +76,19 @@ export class SqliteClient implements SqlClient {
   private runQuery<Row>(text: string, params: readonly unknown[]): Row[] {
     const statement = this.prepare(text);
     const bound = bindingsOf(params);
-    return statement.reader ? (statement.all(bound) as Row[]) : (statement.run(bound), []);
+    return timed(text, () =>
+      statement.reader ? (statement.all(bound) as Row[]) : (statement.run(bound), []),
+    );
   }
 
   private runExecute(text: string, params: readonly unknown[]): ExecuteResult {
     const statement = this.prepare(text);
     const bound = bindingsOf(params);
-    if (statement.reader) return { rowCount: statement.all(bound).length };
-    return { rowCount: statement.run(bound).changes };
+    return timed(text, () =>
+      statement.reader
+        ? { rowCount: statement.all(bound).length }
+        : { rowCount: statement.run(bound).changes },
+    );
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {

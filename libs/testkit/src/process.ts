@@ -9,7 +9,7 @@ const serviceReadyTimeoutMs = 60_000;
 /** The repo root, from `libs/testkit/dist/src`. */
 export const repoRoot = join(__dirname, '..', '..', '..', '..');
 
-export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2';
+export type ServiceName = 'gateway' | 'identity' | 'permission' | 'documents' | 'oauth2' | 'web';
 
 /** The built CLI of a service, as `npx <name>` runs it. */
 export const serviceBin = (name: ServiceName): string =>

@@ -5,7 +5,7 @@ export { startTracing, batchLimits, type TracingHandle, type StartTracingOptions
 export { createPropagator } from './propagation';
 export { InstanaPropagator } from './propagation-instana';
 export { createLogger, type Logger } from './logger';
-export { isUntracedPath, setServerRoute } from './http/server-spans';
+export { expressRouteOf, isUntracedPath, setServerRoute, untraceRequests } from './http/server-spans';
 export { createBcryptHasher, workFactorOf, type PasswordHasher, type BcryptOptions } from './hash/bcrypt';
 export { summarizeSql, sqlSpanName } from './sql/summary';
 export {

@@ -11,6 +11,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { sdkSelfMetricsProvider } from '@mesh/metrics';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import {
   resolveTracing,
@@ -155,7 +156,10 @@ export function startTracing(
   // stay off: process.command_args could carry a `--set …secret_token=…`.
   const resource = detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes(ownAttributes));
 
-  const processor = new BatchSpanProcessor(new WarnOnceExporter(exporter, log, target), batchLimits);
+  // The processor's own metrics (queue size, dropped spans) go to the process's Prometheus registry. The
+  // option is the SDK's (`selfObsMeterProvider`); this package's re-exported config type does not list it yet.
+  const processorConfig = { ...batchLimits, selfObsMeterProvider: sdkSelfMetricsProvider() };
+  const processor = new BatchSpanProcessor(new WarnOnceExporter(exporter, log, target), processorConfig);
   const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
   provider.register({ propagator: createPropagator(extraPropagators) });
   // Only the instrumentations of the trace contract are loaded: the auto-instrumentation bundle and NodeSDK

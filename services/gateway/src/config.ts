@@ -37,6 +37,23 @@ function handlerSection(
   };
 }
 
+/** Oathkeeper's `serve.prometheus`: a port of its own for the scrape, and the path it answers on. */
+const prometheusListenerSchema: SchemaNode = (() => {
+  const listener = listenerSchema(9000, 'The Prometheus metrics port.');
+  return {
+    ...listener,
+    properties: {
+      ...listener.properties,
+      metrics_path: {
+        type: 'string',
+        pattern: '^/',
+        default: '/metrics',
+        description: 'The path the metrics are served on.',
+      },
+    },
+  };
+})();
+
 /** Oathkeeper's key names: serve.proxy/serve.api, access_rules, and handler defaults under each handler's config. */
 export const gatewaySchema: SchemaNode = {
   type: 'object',
@@ -51,6 +68,7 @@ export const gatewaySchema: SchemaNode = {
           'The proxy port: matched, authenticated, authorized requests go upstream.',
         ),
         api: listenerSchema(4456, 'The API port: decisions, rules, health, version.'),
+        prometheus: prometheusListenerSchema,
       },
     },
     access_rules: {
@@ -132,7 +150,11 @@ export interface HandlerSettings {
 }
 
 export interface GatewayConfig {
-  serve: { proxy: ListenerConfig; api: ListenerConfig };
+  serve: {
+    proxy: ListenerConfig;
+    api: ListenerConfig;
+    prometheus: ListenerConfig & { metrics_path: string };
+  };
   access_rules: { repositories: string[]; matching_strategy: 'regexp' | 'glob'; reload_interval: string };
   authenticators: Record<string, HandlerSettings | undefined>;
   authorizers: Record<string, HandlerSettings | undefined>;

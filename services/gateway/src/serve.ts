@@ -1,5 +1,5 @@
 import { packageVersion } from '@mesh/config';
-import { createApp, closeServers, listen } from '@mesh/server';
+import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { GatewayConfig } from './config';
@@ -36,13 +36,15 @@ export async function serve(
     // default would abort the request when the FIN arrives.
     (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   }
+  const { metrics_path: path, ...prometheus } = config.serve.prometheus;
+  const metricsServer = await listenMetrics({ ...prometheus, path, log });
   return {
     proxyServer,
     apiServer,
     repository,
     async stop() {
       repository.close();
-      await closeServers([proxyServer, apiServer]);
+      await closeServers([proxyServer, apiServer, metricsServer]);
       httpAgent.destroy();
       httpsAgent.destroy();
     },

@@ -132,6 +132,7 @@ describe('the gateway pipeline against stub dependencies', () => {
       flags: [
         'serve.proxy.port=0',
         'serve.api.port=0',
+        'serve.prometheus.port=0',
         `access_rules.repositories=file://${file}`,
         'timeouts.handlers=300ms',
       ],

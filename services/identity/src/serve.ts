@@ -84,7 +84,7 @@ export async function serve(
     addSelfServiceRoutes(app, { config, flows, csrf, sessions, returnTo, strategies, views });
     addSchemaRoutes(app, schemas, '');
   });
-  const adminApp = createApp(common, (app) => {
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, (app) => {
     // Kratos serves health and version under /admin on its admin port too.
     app.get('/admin/health/alive', (_request, response) => {
       response.json({ status: 'ok' });

@@ -316,6 +316,12 @@ for (const variant of variants) {
             ids: [4000033],
           },
           {
+            name: 'unknown trait (on the flow: it has no node)',
+            traits: { email: 'bo@example.com', age: 3 },
+            password: 'long-enough-1',
+            ids: [4000001],
+          },
+          {
             name: 'taken identifier',
             traits: { email: 'ALICE@example.com' },
             password: 'long-enough-1',

@@ -1,8 +1,10 @@
 import {
+  databaseSchema,
   dsnSchema,
   durationPattern,
   listenerSchema,
   logSchema,
+  type DatabaseConfig,
   type ListenerConfig,
   type LogConfig,
   type SchemaNode,
@@ -18,6 +20,7 @@ export const oauth2Schema: SchemaNode = {
   additionalProperties: false,
   properties: {
     dsn: dsnSchema,
+    database: databaseSchema,
     serve: {
       type: 'object',
       additionalProperties: false,
@@ -112,6 +115,7 @@ export const oauth2Schema: SchemaNode = {
 
 export interface OAuth2Config {
   dsn: string;
+  database: DatabaseConfig;
   serve: { public: ListenerConfig; admin: ListenerConfig };
   urls: { self: { issuer: string } };
   strategies: { access_token: 'opaque' | 'jwt' };

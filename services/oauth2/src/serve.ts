@@ -1,6 +1,6 @@
 import { packageVersion, parseDuration } from '@mesh/config';
 import { closeServers, createApp, listen } from '@mesh/server';
-import { migrate, openDatabase } from '@mesh/sql';
+import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
 import { createBcryptHasher, type BootContext, type RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import { AccessTokens } from './access-tokens';
@@ -28,6 +28,10 @@ export async function serve(config: OAuth2Config, { log }: Pick<BootContext, 'lo
     onIdleError: (error) =>
       log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
   });
+  await waitForDatabase(db, config.dsn, {
+    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
+  });
   const applied = await migrate(db, oauth2Migrations, 'oauth2');
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const keys = new KeyStore(db);
@@ -49,7 +53,9 @@ export async function serve(config: OAuth2Config, { log }: Pick<BootContext, 'lo
   const publicApp = createApp(common, (app) =>
     addPublicRoutes(app, endpoint, { issuer, jwks: () => publicKeySet(keys) }),
   );
-  const adminApp = createApp(common, (app) => addAdminRoutes(app, clients, store, tokens));
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, (app) =>
+    addAdminRoutes(app, clients, store, tokens),
+  );
   const publicServer = await listen(publicApp, { ...config.serve.public, log, name: 'public' });
   const adminServer = await listen(adminApp, { ...config.serve.admin, log, name: 'admin' });
   log.info(

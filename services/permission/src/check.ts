@@ -1,3 +1,4 @@
+import { badRequest } from '@mesh/server';
 import type { Membership } from './check-trace';
 import { CheckTrace } from './check-trace';
 import type { ModelIndex, Rewrite } from './opl/model';
@@ -106,6 +107,8 @@ class Evaluation {
     branch: Branch,
   ): Promise<Membership> {
     if (!branch.alive || !this.model.hasNamespace(set.namespace)) return 'not_member';
+    if (!this.model.hasRelation(set.namespace, set.relation))
+      throw badRequest(`relation ${JSON.stringify(set.relation)} does not exist`);
     if (depth > this.maxDepth) {
       this.trace.markDepthLimit();
       return 'unknown';

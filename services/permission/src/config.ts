@@ -25,6 +25,7 @@ export const permissionSchema: SchemaNode = {
         read: listenerSchema(4466, 'The read API port: check, expand, list, namespaces.'),
         write: listenerSchema(4467, 'The write API port: create, delete and patch relation tuples.'),
         opl: listenerSchema(4469, 'The Ory Permission Language port: POST /opl/syntax/check.'),
+        metrics: listenerSchema(4468, 'The Prometheus metrics port: /metrics/prometheus.'),
       },
     },
     limit: {
@@ -66,7 +67,7 @@ export const permissionSchema: SchemaNode = {
 export interface PermissionConfig {
   dsn: string;
   database: DatabaseConfig;
-  serve: { read: ListenerConfig; write: ListenerConfig; opl: ListenerConfig };
+  serve: { read: ListenerConfig; write: ListenerConfig; opl: ListenerConfig; metrics: ListenerConfig };
   limit: { max_read_depth: number; max_check_spans: number };
   namespaces: NamespacesConfig;
   log: LogConfig;

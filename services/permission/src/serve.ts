@@ -1,5 +1,5 @@
 import { packageVersion, parseDuration } from '@mesh/config';
-import { createApp, closeServers, listen } from '@mesh/server';
+import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
 import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
@@ -47,13 +47,14 @@ export async function serve(
   const readServer = await listen(readApp, { ...config.serve.read, log, name: 'read' });
   const writeServer = await listen(writeApp, { ...config.serve.write, log, name: 'write' });
   const oplServer = await listen(oplApp, { ...config.serve.opl, log, name: 'opl' });
+  const metricsServer = await listenMetrics({ ...config.serve.metrics, path: '/metrics/prometheus', log });
   return {
     readServer,
     writeServer,
     oplServer,
     async stop() {
       namespaces.stop();
-      await closeServers([readServer, writeServer, oplServer]);
+      await closeServers([readServer, writeServer, oplServer, metricsServer]);
       await db.close();
     },
   };

@@ -109,6 +109,27 @@ for (const variant of variants) {
       assert.equal(await allowed('Document', 'design', 'view', 'bob', 5), false);
     });
 
+    it("an undeclared relation is Keto's 400, on check and per tuple in a batch", async () => {
+      const response = await fetch(
+        `${keto.readUrl}/relation-tuples/check?namespace=Document&object=design&relation=edit&subject_id=bob`,
+      );
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), {
+        error: {
+          code: 400,
+          status: 'Bad Request',
+          reason: 'relation "edit" does not exist',
+          message: 'The request was malformed or contained invalid parameters',
+        },
+      });
+      const { data } = await keto.permissions.batchCheckPermission({
+        batchCheckPermissionBody: {
+          tuples: [{ namespace: 'Document', object: 'design', relation: 'edit', subject_id: 'bob' }],
+        },
+      });
+      assert.deepEqual(data.results, [{ allowed: false, error: 'relation "edit" does not exist' }]);
+    });
+
     it('batch check answers each tuple', async () => {
       const { data } = await keto.permissions.batchCheckPermission({
         batchCheckPermissionBody: {

@@ -35,7 +35,14 @@ export async function startPermission(
   const config = loadConfig<import('../src/config').PermissionConfig>({
     schema: permissionSchema,
     env: {},
-    flags: [`dsn=${dsn}`, 'serve.read.port=0', 'serve.write.port=0', 'serve.opl.port=0', ...flags],
+    flags: [
+      `dsn=${dsn}`,
+      'serve.read.port=0',
+      'serve.write.port=0',
+      'serve.opl.port=0',
+      'serve.metrics.port=0',
+      ...flags,
+    ],
   });
   const log = onLog
     ? (await import('pino')).default({ level: 'info' }, { write: (line: string) => onLog(line) })

@@ -1,4 +1,4 @@
-import { html, type Html } from './html';
+import { html, type Html } from '@mesh/html';
 import { formatMs, serviceColours } from './format';
 import { page } from './layout';
 import type { ServiceGraph } from './dependencies';
@@ -36,6 +36,16 @@ function layersOf(graph: ServiceGraph): string[][] {
         if (remaining.has(callee)) queue.push({ service: callee, level: level + 1 });
     }
   }
+  // A service a same-layer service calls moves one layer right (web → identity beside gateway → identity),
+  // a bounded number of times so that a cycle between two services stops.
+  const firstDepth = new Map(depth);
+  for (let round = 0; round < graph.services.length; round += 1) {
+    for (const edge of graph.edges) {
+      if (edge.parent === edge.child || firstDepth.get(edge.child)! < firstDepth.get(edge.parent)!) continue;
+      if (depth.get(edge.child)! <= depth.get(edge.parent)!)
+        depth.set(edge.child, depth.get(edge.parent)! + 1);
+    }
+  }
   const layers: string[][] = [];
   for (const [service, level] of depth) (layers[level] ??= []).push(service);
   return layers.filter(Boolean).map((layer) => layer.sort());
@@ -61,7 +71,8 @@ function graphSvg(graph: ServiceGraph, colour: (service: string) => string): Htm
     const to = position.get(edge.child)!;
     const back = to.x <= from.x;
     // A call back to an earlier column (web → gateway → web) bends below, so both directions stay readable.
-    const bend = back ? 60 : 0;
+    // A call that skips a column bends above, clear of the services in between.
+    const bend = back ? 60 : to.x - from.x > columnWidth ? -45 : 0;
     const midX = (from.x + to.x) / 2;
     const midY = (from.y + to.y) / 2 + bend;
     const path = `M ${from.x + (back ? 0 : 70)} ${from.y + (back ? 22 : 0)} Q ${midX} ${midY + bend} ${to.x - (back ? 0 : 70)} ${to.y + (back ? 22 : 0)}`;

@@ -1,4 +1,4 @@
-import { Html, html } from './html';
+import { Html, html } from '@mesh/html';
 
 const styles = `
 :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #fff; }

@@ -5,7 +5,7 @@ import { renderWaterfall } from '../../waterfall';
 import { serviceGraph } from './dependencies';
 import { dependenciesPage } from './dependencies-page';
 import { parseDuration } from './format';
-import { html, type Html } from './html';
+import { html, type Html } from '@mesh/html';
 import { page } from './layout';
 import { TraceIndex, type TraceQuery } from './model';
 import { formOf, searchPage } from './search-page';

@@ -1,4 +1,4 @@
-import { html, type Html } from './html';
+import { html, type Html } from '@mesh/html';
 import { formatMs, isoOf, parseDuration, serviceColours } from './format';
 import { page } from './layout';
 import type { TraceIndex, TraceQuery } from './model';

@@ -1,4 +1,4 @@
-import { html, Html } from './html';
+import { html, Html } from '@mesh/html';
 import { formatMs, isoOf, serviceColours } from './format';
 import { page } from './layout';
 import { isError, kindNames, serviceOf, summarize, textOf, type RawSpan } from './model';

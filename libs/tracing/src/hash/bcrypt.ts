@@ -2,6 +2,7 @@ import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { observeBcryptQueue, recordBcrypt } from '@mesh/metrics';
 import type { HashTask } from './worker';
 
 export interface PasswordHasher {
@@ -24,6 +25,16 @@ const tracer = trace.getTracer('mesh-hash');
 export function workFactorOf(hash: string): number | undefined {
   const match = /^\$2[abxy]?\$(\d{2})\$/.exec(hash);
   return match ? Number(match[1]) : undefined;
+}
+
+/** Times the work (queue wait included) into `bcrypt_duration_seconds`, with the hash span as exemplar. */
+async function timed<T>(operation: 'generate' | 'compare', work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    recordBcrypt(operation, (performance.now() - started) / 1000);
+  }
 }
 
 async function inSpan<T>(name: string, workFactor: number | undefined, work: () => Promise<T>): Promise<T> {
@@ -50,17 +61,25 @@ export function createBcryptHasher(options: BcryptOptions): PasswordHasher {
     minThreads: 1,
     maxThreads: threads,
   });
+  const unobserveQueue = observeBcryptQueue(() => pool.queueSize);
   return {
     generate: (password) =>
-      inSpan('hash.Generate', options.cost, async () => {
-        const hash = await pool.run({ op: 'generate', password, cost: options.cost });
-        return hash as string;
-      }),
+      inSpan('hash.Generate', options.cost, () =>
+        timed('generate', async () => {
+          const hash = await pool.run({ op: 'generate', password, cost: options.cost });
+          return hash as string;
+        }),
+      ),
     compare: (password, hash) =>
-      inSpan('hash.Compare', workFactorOf(hash), async () => {
-        const matches = await pool.run({ op: 'compare', password, hash });
-        return matches === true;
-      }),
-    close: () => pool.destroy(),
+      inSpan('hash.Compare', workFactorOf(hash), () =>
+        timed('compare', async () => {
+          const matches = await pool.run({ op: 'compare', password, hash });
+          return matches === true;
+        }),
+      ),
+    close: () => {
+      unobserveQueue();
+      return pool.destroy();
+    },
   };
 }

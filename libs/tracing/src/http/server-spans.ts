@@ -2,12 +2,29 @@ import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { RPCType, getRPCMetadata } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /** Health and version probes make no spans. */
 export function isUntracedPath(url: string | undefined): boolean {
   const path = (url ?? '').split('?')[0] ?? '';
   return /^(\/admin)?\/health\//.test(path) || path === '/version' || path === '/admin/version';
+}
+
+/** Listeners whose every request goes untraced (a dedicated metrics port), and paths untraced on any port. */
+const untracedServers = new WeakSet<Server>();
+const untracedPaths = new Set<string>();
+
+/** Scrapes make no spans: a metrics port's requests, or a metrics path on a shared port, are never traced. */
+export function untraceRequests(target: { server: Server } | { path: string }): void {
+  if ('server' in target) untracedServers.add(target.server);
+  else untracedPaths.add(target.path);
+}
+
+function isUntracedRequest(request: IncomingMessage): boolean {
+  if (isUntracedPath(request.url)) return true;
+  const server = (request.socket as { server?: Server }).server;
+  if (server && untracedServers.has(server)) return true;
+  return untracedPaths.size > 0 && untracedPaths.has((request.url ?? '').split('?')[0] ?? '');
 }
 
 function isServerResponse(response: IncomingMessage | ServerResponse): response is ServerResponse {
@@ -61,7 +78,7 @@ function nameAfterExpressRoute(span: Span, request: IncomingMessage): void {
  */
 export function httpInstrumentationConfig(expressRoutes: boolean): HttpInstrumentationConfig {
   return {
-    ignoreIncomingRequestHook: (request) => isUntracedPath(request.url),
+    ignoreIncomingRequestHook: isUntracedRequest,
     // Called as the server span starts, before any handler: every traced response carries `traceresponse`
     // without a middleware layer in every app.
     responseHook: (span, response) => {

@@ -9,6 +9,7 @@ import {
 } from '../handlers/definition';
 import type { CompiledRule } from '../rules/compiled-rule';
 import type { RuleRepository } from '../rules/repository';
+import { countDecision } from './decision-metrics';
 import { unauthorizedRequest } from './failures';
 
 const tracer = trace.getTracer('gateway');
@@ -106,8 +107,26 @@ async function authenticate(rule: CompiledRule, request: AccessRequest): Promise
   throw unauthorizedRequest('no authenticator found credentials in the request');
 }
 
-/** Oathkeeper's pipeline: match one rule, authenticate, authorize, mutate. Throws the error to answer with. */
+/**
+ * Oathkeeper's pipeline: match one rule, authenticate, authorize, mutate. Throws the error to answer with.
+ * Every decision is counted by rule and result.
+ */
 export async function decide(
+  repository: RuleRepository,
+  request: AccessRequest,
+  routePrefix = '',
+): Promise<Decision> {
+  try {
+    const decision = await runPipeline(repository, request, routePrefix);
+    countDecision(decision.rule.id, undefined);
+    return decision;
+  } catch (error) {
+    countDecision(ruleOf(error)?.id, error);
+    throw error;
+  }
+}
+
+async function runPipeline(
   repository: RuleRepository,
   request: AccessRequest,
   routePrefix = '',

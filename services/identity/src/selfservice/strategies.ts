@@ -10,6 +10,7 @@ import { privilegedSessionRequired } from '../kratos-errors';
 import { maximumPasswordBytes, passwordViolation } from '../password-policy';
 import type { CredentialRateLimits } from '../rate-limit';
 import type { ActiveSession, IssuedSession, SessionService } from '../session-service';
+import type { TraitViolation } from '../schemas/identity-schemas';
 import type { FlowUiState } from '../store/flow-store';
 import type { IdentityRecord, IdentityStore } from '../store/identity-store';
 import { text, type UiText } from '../text';
@@ -31,6 +32,23 @@ const requiredString = (
   nodes[name] = { ...(nodes[name] ?? {}), messages: [text.required(name)] };
   return undefined;
 };
+
+/**
+ * Puts each schema violation on its trait's node; one about the traits as a whole (an unknown trait) has
+ * no node and is returned for the flow's own messages.
+ */
+function placeViolations(violations: TraitViolation[], nodes: NonNullable<FlowUiState['nodes']>): UiText[] {
+  const general: UiText[] = [];
+  for (const violation of violations) {
+    if (!violation.node) {
+      general.push(violation.message);
+      continue;
+    }
+    const node = nodes[violation.node] ?? {};
+    nodes[violation.node] = { ...node, messages: [...(node.messages ?? []), violation.message] };
+  }
+  return general;
+}
 
 export interface StrategyDeps {
   identities: IdentityService;
@@ -86,14 +104,12 @@ export async function submitRegistration(
   const schema = deps.identities.schemaOf(undefined);
   const traits = traitsOf(body, schema, fromForm) ?? {};
   const nodes: NonNullable<FlowUiState['nodes']> = traitValues(traits);
-  for (const violation of schema.validate(traits)) {
-    const name = violation.node ?? 'traits';
-    nodes[name] = { ...(nodes[name] ?? {}), messages: [...(nodes[name]?.messages ?? []), violation.message] };
-  }
+  const messages = placeViolations(schema.validate(traits), nodes);
   const password = requiredString(body, 'password', nodes);
   const policy = password === undefined ? undefined : passwordViolation(password);
   if (policy) nodes.password = { messages: [policy] };
-  if (Object.values(nodes).some((node) => node.messages?.length)) throw FlowValidationError.of([], nodes);
+  if (messages.length > 0 || Object.values(nodes).some((node) => node.messages?.length))
+    throw FlowValidationError.of(messages, nodes);
   try {
     const identity = await deps.identities.create({ traits, password: { clear: password } });
     return await deps.sessions.issue(identity);
@@ -153,11 +169,7 @@ export async function submitSettings(
       return { identity };
     } catch (error) {
       if (error instanceof TraitsInvalidError) {
-        for (const violation of error.violations) {
-          const name = violation.node ?? 'traits';
-          nodes[name] = { ...(nodes[name] ?? {}), messages: [violation.message] } as { value: unknown };
-        }
-        throw FlowValidationError.of([], nodes);
+        throw FlowValidationError.of(placeViolations(error.violations, nodes), nodes);
       }
       if (error instanceof DuplicateIdentityError)
         throw FlowValidationError.of([text.duplicateCredentials()], nodes);

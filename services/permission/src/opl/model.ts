@@ -55,6 +55,20 @@ export class ModelIndex {
     return this.byName.has(name);
   }
 
+  /**
+   * Keto's rule: with relations declared, a relation must be one of them; '', the legacy list and a
+   * namespace that declares none (`class User implements Namespace {}`) allow any.
+   */
+  hasRelation(namespace: string, relation: string): boolean {
+    const relations = this.byName.get(namespace)?.relations;
+    return (
+      !relations ||
+      relation === '' ||
+      Object.keys(relations).length === 0 ||
+      Object.hasOwn(relations, relation)
+    );
+  }
+
   /** The rewrite of namespace#relation if it is a permit; undefined for a stored relation. */
   rewriteOf(namespace: string, relation: string): Rewrite | undefined {
     const relations = this.byName.get(namespace)?.relations;

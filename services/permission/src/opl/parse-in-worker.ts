@@ -8,7 +8,8 @@ function runWorker(text: string): Promise<OplParseResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(join(__dirname, 'parse-worker.js'), {
       workerData: { text },
-      resourceLimits: { maxOldGenerationSizeMb: 256 },
+      // Small young generation and a capped heap: the parse needs about 50 MB, the service stays small.
+      resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 },
     });
     let result: OplParseResult | undefined;
     worker.once('message', (message: OplParseResult) => {

@@ -83,20 +83,19 @@ class OplReader {
     this.errorAt(node.getStart(this.source), node.getEnd(), message);
   }
 
+  /** The parser's own diagnostics: syntax only, without building a program (which would cost memory). */
   private syntaxErrors(): boolean {
-    const { diagnostics = [] } = ts.transpileModule(this.text, {
-      reportDiagnostics: true,
-      compilerOptions: { target: ts.ScriptTarget.ES2022 },
-    });
-    for (const diagnostic of diagnostics) {
-      const start = diagnostic.start ?? 0;
+    const { parseDiagnostics = [] } = this.source as ts.SourceFile & {
+      parseDiagnostics?: readonly ts.DiagnosticWithLocation[];
+    };
+    for (const diagnostic of parseDiagnostics) {
       this.errorAt(
-        start,
-        start + (diagnostic.length ?? 0),
+        diagnostic.start,
+        diagnostic.start + diagnostic.length,
         ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
       );
     }
-    return diagnostics.length > 0;
+    return parseDiagnostics.length > 0;
   }
 
   private readClass(node: ts.ClassDeclaration): void {

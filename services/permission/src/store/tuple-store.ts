@@ -130,12 +130,13 @@ export class TupleStore {
     const keys = sets.map((set) => {
       params.push(set.namespace, set.object, set.relation);
       const n = params.length;
-      return `(namespace = $${n - 2} AND object = $${n - 1} AND relation = $${n})`;
+      return `($${n - 2}, $${n - 1}, $${n})`;
     });
     return this.db.query<StepRow>(
       `SELECT namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation
          FROM relation_tuples
-        WHERE (subject_id = $1 OR subject_id = '') AND (${keys.join(' OR ')})`,
+        WHERE (namespace, object, relation) IN (VALUES ${keys.join(', ')})
+          AND (subject_id = $1 OR subject_id = '')`,
       params,
     );
   }

@@ -1,0 +1,1 @@
+export { Html, html, escapeHtml } from './html';
