@@ -34,7 +34,9 @@ if (!process.env.TEST_POSTGRES_DSN) {
     'TEST_POSTGRES_DSN is not set: the PostgreSQL variants will report themselves as skipped\n',
   );
 }
-const result = spawnSync(process.execPath, ['--test', '--test-timeout=180000', ...selected], {
+// The timeout bounds each test file as a whole as well as each test: the compose rehearsal compiles the
+// images' production dependencies on a cold cache (about two minutes) before it starts its stacks.
+const result = spawnSync(process.execPath, ['--test', '--test-timeout=600000', ...selected], {
   stdio: 'inherit',
   cwd: root,
 });
