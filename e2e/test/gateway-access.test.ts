@@ -131,6 +131,8 @@ describe('the gateway with the real services', () => {
       'documents',
       'identity-self-service',
       'identity-whoami',
+      'web-app',
+      'web-public',
     ]);
     assert.equal((await fetch(`${mesh.urls.gatewayApi}/rules/documents`)).status, 200);
     assert.equal((await fetch(`${mesh.urls.gatewayApi}/rules/nope`)).status, 404);

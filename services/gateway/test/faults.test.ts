@@ -171,6 +171,7 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
       flags: [
         'serve.proxy.port=0',
         'serve.api.port=0',
+        'serve.prometheus.port=0',
         `access_rules.repositories=file://${file}`,
         'timeouts.handlers=1s',
         'timeouts.upstream=1s',
@@ -187,6 +188,7 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
         flags: [
           'serve.proxy.port=0',
           'serve.api.port=0',
+          'serve.prometheus.port=0',
           `access_rules.repositories=file://${file}`,
           'timeouts.handlers=60s',
           'timeouts.upstream=60s',

@@ -223,6 +223,30 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
         ],
       },
       {
+        ...base('client-credentials', 'client-credentials'),
+        authenticators: [
+          {
+            handler: 'oauth2_client_credentials',
+            config: { token_url: `${introspection.url}/oauth2/token`, cache: { enabled: true, ttl: '1m' } },
+          },
+        ],
+      },
+      {
+        ...base('cookie', 'cookie'),
+        authenticators: [{ handler: 'anonymous' }],
+        mutators: [
+          {
+            handler: 'cookie',
+            config: {
+              cookies: {
+                user: '{{ print .Subject }}',
+                doc: '{{ printIndex .MatchContext.RegexpCaptureGroups 1 }}',
+              },
+            },
+          },
+        ],
+      },
+      {
         ...base('browser', 'browser'),
         authenticators: [{ handler: 'unauthorized' }],
         errors: [
@@ -356,6 +380,22 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload.sub, 'anonymous');
     assert.equal(payload.doc, 'doc-7');
+  });
+
+  it('oauth2_client_credentials: Basic client credentials checked by a grant (cached); wrong ones are 401', async () => {
+    const basic = (secret: string) => `Basic ${Buffer.from(`machine:${secret}`).toString('base64')}`;
+    const before = tokenGrants;
+    assert.equal((await get('/client-credentials/x', { authorization: basic('s3cret') })).status, 200);
+    assert.equal(upstreamSeen.at(-1)?.['x-user'], 'machine');
+    assert.equal((await get('/client-credentials/x', { authorization: basic('s3cret') })).status, 200);
+    assert.equal(tokenGrants - before, 1, 'the second request was served from the cache');
+    assert.equal((await get('/client-credentials/x', { authorization: basic('wrong') })).status, 401);
+    assert.equal((await get('/client-credentials/x')).status, 401, 'no Basic credentials: not responsible');
+  });
+
+  it("cookie: templated cookies replace the same names; the client's other cookies stay", async () => {
+    assert.equal((await get('/cookie/doc-3', { cookie: 'user=forged; theme=dark' })).status, 200);
+    assert.equal(upstreamSeen.at(-1)?.cookie, 'user=anonymous; doc=doc-3; theme=dark');
   });
 
   it('errors: redirect for a browser (Accept text/html) with return_to, JSON for an API client', async () => {

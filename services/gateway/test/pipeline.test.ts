@@ -134,7 +134,7 @@ describe('the gateway pipeline against stub dependencies', () => {
         'serve.api.port=0',
         'serve.prometheus.port=0',
         `access_rules.repositories=file://${file}`,
-        'timeouts.handlers=300ms',
+        'timeouts.handlers=1s',
       ],
     });
     gateway = await serve(config, { log: createLogger('gateway', 'silent') });

@@ -49,6 +49,25 @@ describe('access rules', () => {
     assert.equal(glob.match('http://h/documents/a/b'), undefined);
   });
 
+  // Oathkeeper's glob (gobwas/glob with '.' and '/' as separators), its documentation's forms.
+  const globs: [string, string, string[] | undefined][] = [
+    ['http://<*>/documents/<*>', 'http://h/documents/doc-1', ['h', 'doc-1']],
+    ['http://<*>/documents/<*>', 'http://h/documents/doc.1', undefined],
+    ['http://<*>/documents/<*>', 'http://a.b/documents/x', undefined],
+    ['http://<**>/documents/<**>', 'http://a.b/documents/x/y.z', ['a.b', 'x/y.z']],
+    ['https://mydomain.com/<{foo,bar}*>', 'https://mydomain.com/food', ['food']],
+    ['https://mydomain.com/<{foo,bar}*>', 'https://mydomain.com/baz', undefined],
+    ['http://my-app/some-route<**>', 'http://my-app/some-route/foo/bar', ['/foo/bar']],
+    ['http://h/<?at>', 'http://h/cat', ['cat']],
+    ['http://h/<[!c]at>', 'http://h/cat', undefined],
+    ['http://h/<[a-c]at>', 'http://h/bat', ['bat']],
+  ];
+  for (const [pattern, url, captures] of globs) {
+    it(`glob ${pattern} ${captures ? 'matches' : 'does not match'} ${url}`, () => {
+      assert.deepEqual(compileMatcher(pattern, 'glob').match(url), captures);
+    });
+  }
+
   it('JSON-escapes every value inserted into a payload', () => {
     const template = compileTemplate(
       '{"subject_id":"{{ print .Subject }}","object":"{{ printIndex .MatchContext.RegexpCaptureGroups 0 }}"}',

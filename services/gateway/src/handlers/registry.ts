@@ -3,6 +3,7 @@ import { bearerTokenAuthenticator } from './authenticators/bearer-token';
 import { cookieSessionAuthenticator } from './authenticators/cookie-session';
 import { jwtAuthenticator } from './authenticators/jwt';
 import { noopAuthenticator } from './authenticators/noop';
+import { oauth2ClientCredentialsAuthenticator } from './authenticators/oauth2-client-credentials';
 import { oauth2IntrospectionAuthenticator } from './authenticators/oauth2-introspection';
 import { unauthorizedAuthenticator } from './authenticators/unauthorized';
 import { allowAuthorizer } from './authorizers/allow';
@@ -12,6 +13,7 @@ import type { HandlerDefinition } from './definition';
 import { jsonErrorHandler } from './errors/json';
 import { redirectErrorHandler } from './errors/redirect';
 import { wwwAuthenticateErrorHandler } from './errors/www-authenticate';
+import { cookieMutator } from './mutators/cookie';
 import { headerMutator } from './mutators/header';
 import { idTokenMutator } from './mutators/id-token';
 import { noopMutator } from './mutators/noop';
@@ -29,8 +31,9 @@ export const handlerRegistry: Record<HandlerKind, readonly AnyDefinition[]> = {
     bearerTokenAuthenticator,
     jwtAuthenticator,
     oauth2IntrospectionAuthenticator,
+    oauth2ClientCredentialsAuthenticator,
   ],
   authorizers: [allowAuthorizer, denyAuthorizer, remoteJsonAuthorizer],
-  mutators: [noopMutator, headerMutator, idTokenMutator],
+  mutators: [noopMutator, headerMutator, cookieMutator, idTokenMutator],
   errors: [jsonErrorHandler, redirectErrorHandler, wwwAuthenticateErrorHandler],
 };

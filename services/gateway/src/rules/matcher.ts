@@ -1,5 +1,3 @@
-import picomatch from 'picomatch';
-
 export type MatchingStrategy = 'regexp' | 'glob';
 
 export interface UrlMatcher {
@@ -47,8 +45,43 @@ export function pathPatternOf(pattern: string): string {
   return '/';
 }
 
-function globSource(glob: string): string {
-  return `(?:${picomatch.makeRe(glob, { dot: true }).source.replace(/^\^/, '').replace(/\$$/, '')})`;
+/**
+ * Oathkeeper's glob (gobwas/glob compiled with `.` and `/` as separators): `*` is any run of characters
+ * other than `.` and `/`, `**` any run at all, `?` one non-separator, `[abc]`, `[!a-z]` a class, `{a,b}`
+ * alternatives, `\\x` a literal x.
+ */
+export function globSource(glob: string): string {
+  let source = '';
+  let depth = 0;
+  for (let index = 0; index < glob.length; index += 1) {
+    const char = glob[index] ?? '';
+    if (char === '\\') {
+      index += 1;
+      source += escapeRegExp(glob[index] ?? '');
+    } else if (char === '*') {
+      if (glob[index + 1] === '*') {
+        index += 1;
+        source += '.*';
+      } else source += '[^./]*';
+    } else if (char === '?') source += '[^./]';
+    else if (char === '[') {
+      const end = glob.indexOf(']', index + 2);
+      if (end < 0) throw new Error(`unclosed [ in glob "${glob}"`);
+      const body = glob.slice(index + 1, end);
+      const negated = body.startsWith('!');
+      source += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/[\\\]^]/g, '\\$&')}]`;
+      index = end;
+    } else if (char === '{') {
+      depth += 1;
+      source += '(?:';
+    } else if (char === '}' && depth > 0) {
+      depth -= 1;
+      source += ')';
+    } else if (char === ',' && depth > 0) source += '|';
+    else source += escapeRegExp(char);
+  }
+  if (depth !== 0) throw new Error(`unclosed { in glob "${glob}"`);
+  return `(?:${source})`;
 }
 
 /** Compiles a match.url once, when the rules load. */
