@@ -1,6 +1,6 @@
 import { packageVersion, parseDuration } from '@mesh/config';
 import { createApp, closeServers, listen } from '@mesh/server';
-import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
+import { openServiceDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { DocumentsConfig } from './config';
@@ -17,16 +17,13 @@ export async function serve(
   config: DocumentsConfig,
   { log }: Pick<BootContext, 'log'>,
 ): Promise<DocumentsServer> {
-  const db = openDatabase(config.dsn, {
-    onIdleError: (error) =>
-      log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  const db = await openServiceDatabase({
+    dsn: config.dsn,
+    startupTimeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    migrations: documentsMigrations,
+    service: 'documents',
+    log,
   });
-  await waitForDatabase(db, config.dsn, {
-    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
-    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
-  });
-  const applied = await migrate(db, documentsMigrations, 'documents');
-  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const store = new DocumentStore(db);
   const common = { log, version: packageVersion(__dirname), checkReady: () => db.ping() };
   const app = createApp(common, (routes) => addDocumentRoutes(routes, store));

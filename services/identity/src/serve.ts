@@ -1,6 +1,6 @@
 import { packageVersion, parseDuration } from '@mesh/config';
 import { createApp, closeServers, listen } from '@mesh/server';
-import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
+import { openServiceDatabase } from '@mesh/sql';
 import { createBcryptHasher, type BootContext, type RunningService } from '@mesh/tracing';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -44,16 +44,13 @@ export async function serve(
     log.warn(
       'secrets.cookie is not set: a random secret signs session cookies, and they stop working on restart',
     );
-  const db = openDatabase(config.dsn, {
-    onIdleError: (error) =>
-      log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  const db = await openServiceDatabase({
+    dsn: config.dsn,
+    startupTimeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    migrations: identityMigrations,
+    service: 'identity',
+    log,
   });
-  await waitForDatabase(db, config.dsn, {
-    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
-    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
-  });
-  const applied = await migrate(db, identityMigrations, 'identity');
-  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const hasher = createBcryptHasher({ cost: config.hashers.bcrypt.cost });
   const decoyHash = await hasher.generate(randomBytes(24).toString('base64'));
   const identityStore = new IdentityStore(db);

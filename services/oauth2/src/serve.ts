@@ -1,6 +1,6 @@
 import { packageVersion, parseDuration } from '@mesh/config';
 import { closeServers, createApp, listen } from '@mesh/server';
-import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
+import { openServiceDatabase } from '@mesh/sql';
 import { createBcryptHasher, type BootContext, type RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import { AccessTokens } from './access-tokens';
@@ -24,16 +24,13 @@ export interface OAuth2Servers extends RunningService {
 
 /** Opens the database, applies migrations, loads (or creates) the signing key, and serves both APIs. */
 export async function serve(config: OAuth2Config, { log }: Pick<BootContext, 'log'>): Promise<OAuth2Servers> {
-  const db = openDatabase(config.dsn, {
-    onIdleError: (error) =>
-      log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  const db = await openServiceDatabase({
+    dsn: config.dsn,
+    startupTimeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    migrations: oauth2Migrations,
+    service: 'oauth2',
+    log,
   });
-  await waitForDatabase(db, config.dsn, {
-    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
-    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
-  });
-  const applied = await migrate(db, oauth2Migrations, 'oauth2');
-  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const keys = new KeyStore(db);
   const signingKey = await loadSigningKey(keys);
   const hasher = createBcryptHasher({ cost: config.oauth2.hashers.bcrypt.cost });

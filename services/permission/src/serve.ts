@@ -1,6 +1,6 @@
 import { packageVersion, parseDuration } from '@mesh/config';
 import { createApp, closeServers, listen, listenMetrics } from '@mesh/server';
-import { migrate, openDatabase, waitForDatabase } from '@mesh/sql';
+import { openServiceDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import { PermissionChecker } from './check';
@@ -24,16 +24,13 @@ export async function serve(
   { log }: Pick<BootContext, 'log'>,
 ): Promise<PermissionServers> {
   const namespaces = await NamespaceSource.open(config.namespaces, log);
-  const db = openDatabase(config.dsn, {
-    onIdleError: (error) =>
-      log.warn({ err: error.message }, 'an idle database connection failed; it will be replaced'),
+  const db = await openServiceDatabase({
+    dsn: config.dsn,
+    startupTimeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
+    migrations: permissionMigrations,
+    service: 'permission',
+    log,
   });
-  await waitForDatabase(db, config.dsn, {
-    timeoutMs: parseDuration('database.startup_timeout', config.database.startup_timeout),
-    onWait: (wait) => log.warn(wait, 'the database is not reachable yet; waiting'),
-  });
-  const applied = await migrate(db, permissionMigrations, 'permission');
-  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
   const store = new TupleStore(db);
   const checker = new PermissionChecker(store, () => namespaces.model, {
     maxReadDepth: config.limit.max_read_depth,
