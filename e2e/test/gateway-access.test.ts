@@ -129,6 +129,7 @@ describe('the gateway with the real services', () => {
     const rules = (await (await fetch(`${mesh.urls.gatewayApi}/rules`)).json()) as { id: string }[];
     assert.deepEqual(rules.map((rule) => rule.id).sort(), [
       'documents',
+      'documents-machine',
       'identity-self-service',
       'identity-whoami',
       'web-app',

@@ -85,7 +85,10 @@ describe('npm start', () => {
         ]);
         for (const target of targets.values())
           assert.match(target, new RegExp(`^otel → .*127\\.0\\.0\\.1:${receiver.port}$`));
-        await fetch(`${mesh.urls.gateway}/documents/doc-1`);
+        // A token (unknown to identity) makes the gateway check it there, so both services trace.
+        await fetch(`${mesh.urls.gateway}/documents/doc-1`, {
+          headers: { authorization: 'Bearer not-a-session' },
+        });
         const services = () =>
           new Set(
             receiver
