@@ -1,41 +1,9 @@
 import ts from 'typescript';
-import type { NamespaceModel, PermissionModel, RelationModel, RelationType, Rewrite } from './model';
+import type { NamespaceModel, RelationModel, RelationType, Rewrite } from './model';
+import { ReferenceChecks } from './reference-checks';
+import { sourcePosition, type OplError, type OplParseResult } from './source-position';
 
-/** Keto's API shape of a parse error: `Line` is capitalised there, `column` is not. */
-export interface SourcePosition {
-  Line: number;
-  column: number;
-}
-
-export interface OplError {
-  message: string;
-  start: SourcePosition;
-  end: SourcePosition;
-}
-
-export interface OplParseResult {
-  model: PermissionModel;
-  errors: OplError[];
-}
-
-/**
- * Keto's conversion of an offset to a position, kept exactly (including its off-by-one at the start of a
- * line) so that editors and tests that know Keto's answers get the same numbers from us.
- */
-function sourcePosition(input: string, offset: number): SourcePosition {
-  const position = { Line: 1, column: 0 };
-  let rest = offset;
-  for (const char of input) {
-    position.column++;
-    rest--;
-    if (rest <= 0) break;
-    if (char === '\n') {
-      position.Line++;
-      position.column = 0;
-    }
-  }
-  return position;
-}
+export type { OplError, OplParseResult } from './source-position';
 
 type TypeCheck = () => void;
 
@@ -49,6 +17,9 @@ class OplReader {
   private readonly errors: OplError[] = [];
   private readonly checks: TypeCheck[] = [];
   private readonly namespaces: NamespaceModel[] = [];
+  private readonly references = new ReferenceChecks(this.namespaces, (node, message) =>
+    this.error(node, message),
+  );
 
   constructor(private readonly text: string) {
     this.source = ts.createSourceFile(
@@ -184,7 +155,7 @@ class OplReader {
       }
       const name = member.typeName.getText(this.source);
       if (name !== 'SubjectSet') {
-        this.checks.push(() => this.checkNamespace(member.typeName, name));
+        this.checks.push(() => this.references.checkNamespace(member.typeName, name));
         types.push({ namespace: name });
         continue;
       }
@@ -202,7 +173,7 @@ class OplReader {
       }
       const namespace = namespaceNode.typeName.getText(this.source);
       const relation = relationNode.literal.text;
-      this.checks.push(() => this.checkRelation(namespaceNode, namespace, relationNode, relation));
+      this.checks.push(() => this.references.checkRelation(namespaceNode, namespace, relationNode, relation));
       types.push({ namespace, relation });
     }
     return types;
@@ -300,7 +271,7 @@ class OplReader {
     ) {
       if (!this.isIdentifierArgs(call, [context]))
         return fail(call, `expected this.permits.${method.name}(${context})`);
-      this.checks.push(() => this.checkOwnRelation(namespace, method.nameNode, method.name));
+      this.checks.push(() => this.references.checkOwnRelation(namespace, method.nameNode, method.name));
       return { op: 'computed', relation: method.name };
     }
     if (!method || !relation || !verb || root?.kind !== ts.SyntaxKind.ThisKeyword) {
@@ -315,7 +286,7 @@ class OplReader {
     if (method.name === 'includes') {
       if (!this.isSubjectArgs(call, context))
         return fail(call, `expected this.related.${relationName}.includes(${context}.subject)`);
-      this.checks.push(() => this.checkOwnRelation(namespace, relation.nameNode, relationName));
+      this.checks.push(() => this.references.checkOwnRelation(namespace, relation.nameNode, relationName));
       return { op: 'computed', relation: relationName };
     }
     if (method.name !== 'traverse')
@@ -362,8 +333,8 @@ class OplReader {
     }
     const target = computed;
     this.checks.push(() => {
-      if (this.checkOwnRelation(namespace, relation.nameNode, relationName))
-        this.checkTypesHaveRelation(relation.nameNode, namespace, relationName, target.name, 10);
+      if (this.references.checkOwnRelation(namespace, relation.nameNode, relationName))
+        this.references.checkTypesHaveRelation(relation.nameNode, namespace, relationName, target.name, 10);
     });
     return { op: 'traverse', relation: relationName, computed: target.name };
   }
@@ -383,63 +354,6 @@ class OplReader {
       ts.isPropertyAccessExpression(arg) &&
       arg.getText(this.source) === `${context}.subject`
     );
-  }
-
-  private find(namespace: string): NamespaceModel | undefined {
-    return this.namespaces.find((candidate) => candidate.name === namespace);
-  }
-
-  private checkNamespace(node: ts.Node, namespace: string): boolean {
-    if (this.find(namespace)) return true;
-    this.error(node, `namespace "${namespace}" was not declared`);
-    return false;
-  }
-
-  private checkRelation(
-    namespaceNode: ts.Node,
-    namespace: string,
-    relationNode: ts.Node,
-    relation: string,
-  ): void {
-    const found = this.find(namespace);
-    if (!found) this.error(namespaceNode, `namespace "${namespace}" was not declared`);
-    else if (!found.relations || !Object.hasOwn(found.relations, relation))
-      this.error(relationNode, `namespace "${namespace}" did not declare relation "${relation}"`);
-  }
-
-  private checkOwnRelation(namespace: string, node: ts.Node, relation: string): boolean {
-    const relations = this.find(namespace)?.relations;
-    if (relations && Object.hasOwn(relations, relation)) return true;
-    this.error(node, `namespace "${namespace}" did not declare relation "${relation}"`);
-    return false;
-  }
-
-  /** Keto's check that every type a traversed relation may point to has the relation the traversal asks for. */
-  private checkTypesHaveRelation(
-    node: ts.Node,
-    namespace: string,
-    relationType: string,
-    relation: string,
-    depth: number,
-  ): void {
-    if (depth < 0) {
-      this.error(node, 'could not typecheck deeply nested SubjectSet further');
-      return;
-    }
-    const declared = this.find(namespace)?.relations?.[relationType];
-    if (!declared) {
-      this.error(node, `relation "${relationType}" was not declared in namespace "${namespace}"`);
-      return;
-    }
-    for (const type of declared.types ?? []) {
-      if (type.relation === undefined) {
-        const target = this.find(type.namespace)?.relations;
-        if (!target || !Object.hasOwn(target, relation))
-          this.error(node, `relation "${relation}" was not declared in namespace "${type.namespace}"`);
-      } else {
-        this.checkTypesHaveRelation(node, type.namespace, type.relation, relation, depth - 1);
-      }
-    }
   }
 }
 
