@@ -8,7 +8,7 @@ import { renderWaterfall } from './waterfall';
  * `npm run demo`: seeds the demo data, logs alice and bob in through the gateway, makes the access
  * requests, then the machine part (an OAuth2 token and the seed's duplicate POST /admin/clients), and prints
  * each one's status, trace id, Jaeger link and waterfall (fetched from the trace backend's query API). Every URL can be overridden by env (GATEWAY_URL, IDENTITY_ADMIN_URL,
- * PERMISSION_WRITE_URL, DOCUMENTS_URL, OAUTH2_PUBLIC_URL, OAUTH2_ADMIN_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
+ * PERMISSION_WRITE_URL, DOCUMENTS_ADMIN_URL, OAUTH2_PUBLIC_URL, OAUTH2_ADMIN_URL, TRACE_QUERY_URL, JAEGER_UI_URL), e.g. for other hosts.
  * With TRACING_PROVIDER=zipkin it reads Zipkin's API (`/api/v2/trace/{id}`, default http://localhost:9411).
  */
 const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/$/, '');
@@ -19,7 +19,7 @@ function urlsFromEnv(): MeshUrls {
     gateway: env('GATEWAY_URL', defaultMeshUrls.gateway),
     identityAdmin: env('IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin),
     permissionWrite: env('PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite),
-    documents: env('DOCUMENTS_URL', defaultMeshUrls.documents),
+    documentsAdmin: env('DOCUMENTS_ADMIN_URL', defaultMeshUrls.documentsAdmin),
     oauth2Public: env('OAUTH2_PUBLIC_URL', defaultMeshUrls.oauth2Public),
     oauth2Admin: env('OAUTH2_ADMIN_URL', defaultMeshUrls.oauth2Admin),
   };

@@ -9,7 +9,10 @@ export interface MeshUrls {
   identityAdmin: string;
   permissionRead: string;
   permissionWrite: string;
+  /** documents' public port: reads with the gateway's id_token only. */
   documents: string;
+  /** documents' admin port: PUT, GET and DELETE /documents without a token (seeding). */
+  documentsAdmin: string;
   oauth2Public: string;
   oauth2Admin: string;
 }
@@ -22,6 +25,7 @@ export const defaultMeshUrls: MeshUrls = {
   permissionRead: 'http://127.0.0.1:4466',
   permissionWrite: 'http://127.0.0.1:4467',
   documents: 'http://127.0.0.1:4480',
+  documentsAdmin: 'http://127.0.0.1:4481',
   oauth2Public: 'http://127.0.0.1:4444',
   oauth2Admin: 'http://127.0.0.1:4445',
 };
@@ -89,7 +93,8 @@ async function listIdentities(adminUrl: string): Promise<Identity[]> {
 
 /**
  * The demo data, idempotently: identities (created with a password through the admin API unless the email
- * exists), documents (PUT), and relation tuples (PUT is an upsert). Returns the identity ids.
+ * exists), documents (PUT on documents' admin port), and relation tuples (PUT is an upsert). Returns the
+ * identity ids.
  */
 export async function seedDemo(urls: MeshUrls): Promise<Record<DemoUser, string>> {
   const existing = await listIdentities(urls.identityAdmin);
@@ -115,7 +120,7 @@ export async function seedDemo(urls: MeshUrls): Promise<Record<DemoUser, string>
     ids[user] = created.body.id;
   }
   for (const document of demoDocuments) {
-    const response = await call(`${urls.documents}/documents/${document.id}`, {
+    const response = await call(`${urls.documentsAdmin}/documents/${document.id}`, {
       method: 'PUT',
       body: JSON.stringify({ title: document.title, body: document.body }),
     });

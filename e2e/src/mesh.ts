@@ -159,11 +159,19 @@ function localAddresses(ports: MeshPorts): (text: string) => string {
     );
 }
 
-/** The demo's access rules and namespaces from infra/, with local addresses, in a fresh directory. */
+/** Where the compose stack mounts infra/keys in the gateway's container; the rules name its files there. */
+const containerKeysPath = 'file:///etc/mesh/keys/';
+
+/**
+ * The demo's access rules, namespaces and the id_token key set from infra/, with local addresses (and the
+ * key set's local path for its container path), in a fresh directory.
+ */
 function localInfraCopy(rewrite: (text: string) => string): string {
   const directory = mkdtempSync(join(tmpdir(), 'mesh-infra-'));
-  for (const folder of ['rules', 'permission', 'namespaces']) {
-    copyTree(join(repoRoot, 'infra', folder), join(directory, folder), rewrite);
+  const local = (text: string) =>
+    rewrite(text).replaceAll(containerKeysPath, `file://${join(directory, 'keys')}/`);
+  for (const folder of ['rules', 'permission', 'namespaces', 'keys']) {
+    copyTree(join(repoRoot, 'infra', folder), join(directory, folder), local);
   }
   return directory;
 }
@@ -231,10 +239,13 @@ function serviceEnv(
     DSN: options.dsn(service),
     ...tracing,
   };
-  // Defaults that name another service (the gateway's check_session_url, remote, …) follow the ports.
+  // Defaults that name another service (the gateway's check_session_url, remote, documents' trusted
+  // issuers, …) follow the ports.
   for (const key of configKeys(serviceSchema(service))) {
     if (typeof key.default === 'string' && rewrite(key.default) !== key.default)
       env[key.env] = rewrite(key.default);
+    if (Array.isArray(key.default) && rewrite(JSON.stringify(key.default)) !== JSON.stringify(key.default))
+      env[key.env] = rewrite(JSON.stringify(key.default));
   }
   const wanted = listenerPorts(ports)[service];
   for (const [listener, key] of portKeys(service)) {
@@ -348,6 +359,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh | MeshWithou
       permissionRead: url(ports.permissionRead),
       permissionWrite: url(ports.permissionWrite),
       documents: url(ports.documents),
+      documentsAdmin: url(ports.documentsAdmin),
       oauth2Public: url(ports.oauth2Public),
       oauth2Admin: url(ports.oauth2Admin),
     },

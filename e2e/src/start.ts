@@ -19,7 +19,7 @@ const portNames: Record<keyof MeshPorts, string> = {
   permissionOpl: 'permission OPL syntax API',
   permissionMetrics: 'permission metrics',
   documents: 'documents',
-  documentsAdmin: 'documents admin (metrics)',
+  documentsAdmin: 'documents admin API',
   oauth2Public: 'oauth2 public API',
   oauth2Admin: 'oauth2 admin API',
   web: 'web app',
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   print(`gateway     ${urls.gateway}   (api ${urls.gatewayApi})`);
   print(`identity    ${urls.identityPublic}   (admin ${urls.identityAdmin})`);
   print(`permission  ${urls.permissionRead}   (write ${urls.permissionWrite})`);
-  print(`documents   ${urls.documents}`);
+  print(`documents   ${urls.documents}   (admin ${urls.documentsAdmin})`);
   print(`oauth2      ${urls.oauth2Public}   (admin ${urls.oauth2Admin})`);
   print(`web app     ${urls.gateway}/   (open this: sign in, documents, and each request's trace)`);
   if (sink) print(`trace sink  OTLP ${sink.otlpUrl}/v1/traces, explorer ${sink.queryUrl}/search`);

@@ -135,6 +135,22 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test("every file the gateway's mounted rules name (the id_token key set) is mounted from the repo", () => {
+    const gateway = compose.services.gateway ?? {};
+    const rulesDirectory = hostPathOf(gateway, '/etc/mesh/rules');
+    assert.ok(rulesDirectory, 'the rules are mounted');
+    const named = readdirSync(rulesDirectory).flatMap((file) =>
+      [...readFileSync(join(rulesDirectory, file), 'utf8').matchAll(/file:\/\/(\/[^\s'"]+)/g)].map(
+        (match) => match[1] ?? '',
+      ),
+    );
+    assert.ok(named.includes('/etc/mesh/keys/id_token.jwks.json'), 'the id_token mutator names its key set');
+    for (const path of named) {
+      const host = hostPathOf(gateway, path);
+      assert.ok(host && existsSync(host), `${path} named in the rules is mounted from the repo`);
+    }
+  });
+
   for (const name of meshServices) {
     describe(`service ${name}`, () => {
       const service = compose.services[name] ?? {};

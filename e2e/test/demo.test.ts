@@ -15,7 +15,7 @@ async function runDemo(mesh: Mesh): Promise<{ code: number | null; output: strin
       GATEWAY_URL: mesh.urls.gateway,
       IDENTITY_ADMIN_URL: mesh.urls.identityAdmin,
       PERMISSION_WRITE_URL: mesh.urls.permissionWrite,
-      DOCUMENTS_URL: mesh.urls.documents,
+      DOCUMENTS_ADMIN_URL: mesh.urls.documentsAdmin,
       OAUTH2_PUBLIC_URL: mesh.urls.oauth2Public,
       OAUTH2_ADMIN_URL: mesh.urls.oauth2Admin,
       TRACE_QUERY_URL: mesh.sink.queryUrl,

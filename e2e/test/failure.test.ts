@@ -378,7 +378,7 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
       const writer = (async () => {
         for (let index = 0; writing; index += 1) {
           const id = `w-${index}`;
-          const response = await fetch(`${target.mesh.urls.documents}/documents/${id}`, {
+          const response = await fetch(`${target.mesh.urls.documentsAdmin}/documents/${id}`, {
             method: 'PUT',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ title: id, body: 'written during a database restart' }),
@@ -400,7 +400,7 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
             (await fetch(`${target.mesh.urls.documents}/health/ready`)).status === 503 ? true : undefined,
           'documents not ready',
         );
-        const away = await fetch(`${target.mesh.urls.documents}/documents/doc-1`);
+        const away = await fetch(`${target.mesh.urls.documentsAdmin}/documents/doc-1`);
         assert.equal(away.status, 503);
         assert.equal(((await away.json()) as { error: { code: number } }).error.code, 503);
       } finally {
@@ -409,7 +409,9 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
       const restarted = performance.now();
       await waitFor(
         async () =>
-          (await fetch(`${target.mesh.urls.documents}/documents/doc-1`)).status === 200 ? true : undefined,
+          (await fetch(`${target.mesh.urls.documentsAdmin}/documents/doc-1`)).status === 200
+            ? true
+            : undefined,
         'documents back',
         20_000,
       );
@@ -426,7 +428,7 @@ describe('failure: the mesh keeps working, fails closed and leaks nothing', () =
       await writer;
       let lost = 0;
       for (const id of acknowledged)
-        if ((await fetch(`${target.mesh.urls.documents}/documents/${id}`)).status !== 200) lost += 1;
+        if ((await fetch(`${target.mesh.urls.documentsAdmin}/documents/${id}`)).status !== 200) lost += 1;
       t.diagnostic(
         `writes: ${JSON.stringify(statuses)}; acknowledged ${acknowledged.length}, read back ${acknowledged.length - lost}; recovery ${recoveryMs.toFixed(0)} ms after PostgreSQL started`,
       );

@@ -4,11 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { serviceNodeFlags, waitFor, type ServiceName } from '@mesh/testkit';
+import {
+  createRemoteJWKSet,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type KeyLike,
+} from 'jose';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { browserLogin, getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { flattenSpans } from '../src/sink/otlp-json';
 import { pollTrace, traceIdOf } from '../src/trace-query';
 import type { DemoUser } from '../src/demo-data';
+import { repoRoot } from '../src/service-config';
 
 /**
  * The gateway in front of the real identity, permission and documents processes (SQLite files, so a
@@ -38,6 +48,46 @@ describe('the gateway with the real services', () => {
     await mesh?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
+
+  /** The gateway's published keys, as documents fetches them. */
+  const gatewayKeys = () => createRemoteJWKSet(new URL(`${mesh.urls.gatewayApi}/.well-known/jwks.json`));
+  /** The id_token the gateway would send upstream for this session: the decisions API returns it. */
+  const gatewayJwt = async (sessionToken: string): Promise<string> => {
+    const answer = await fetch(`${mesh.urls.gatewayApi}/decisions`, {
+      headers: {
+        'x-forwarded-method': 'GET',
+        'x-forwarded-uri': '/documents/doc-1',
+        authorization: `Bearer ${sessionToken}`,
+      },
+    });
+    assert.equal(answer.status, 200);
+    return /^Bearer (.+)$/.exec(answer.headers.get('authorization') ?? '')?.[1] ?? '';
+  };
+  const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
+  const strangerKey = generateKeyPair('ES256');
+  /** A JWT like the gateway's, signed with infra/keys' demo key unless another key is given. */
+  const signWithDemoKey = async (options: {
+    key?: KeyLike;
+    kid?: string;
+    iss?: string;
+    aud?: string;
+    sub?: string;
+    expiresIn?: number;
+  }): Promise<string> => {
+    const demo = (
+      JSON.parse(readFileSync(join(repoRoot, 'infra', 'keys', 'id_token.jwks.json'), 'utf8')) as {
+        keys: JWK[];
+      }
+    ).keys[0] as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ aud: [options.aud ?? 'documents'] })
+      .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? demo.kid ?? '', typ: 'JWT' })
+      .setIssuer(options.iss ?? `${mesh.urls.gateway}/`)
+      .setSubject(options.sub ?? ids.alice)
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.expiresIn ?? 60))
+      .sign(options.key ?? ((await importJWK(demo, 'ES256')) as KeyLike));
+  };
 
   it('runs every service with the heap settings of the Dockerfile', () => {
     for (const [service, running] of mesh.processes) {
@@ -104,7 +154,7 @@ describe('the gateway with the real services', () => {
     assert.equal((await getDocument(mesh.urls.gateway, 'doc-1', session)).status, 401);
   });
 
-  it('the decisions API answers the same, with the mutated X-User header on 200', async () => {
+  it("the decisions API answers the same, with the id_token mutator's Authorization on 200", async () => {
     const decide = (uri: string, token?: string) =>
       fetch(`${mesh.urls.gatewayApi}/decisions`, {
         headers: {
@@ -117,7 +167,13 @@ describe('the gateway with the real services', () => {
       });
     const allowed = await decide('/documents/doc-1', tokens.alice);
     assert.equal(allowed.status, 200);
-    assert.equal(allowed.headers.get('x-user'), ids.alice);
+    const jwt = /^Bearer (.+)$/.exec(allowed.headers.get('authorization') ?? '')?.[1] ?? '';
+    const { payload, protectedHeader } = await jwtVerify(jwt, gatewayKeys(), {
+      issuer: `${mesh.urls.gateway}/`,
+      audience: 'documents',
+    });
+    assert.equal(protectedHeader.alg, 'ES256');
+    assert.equal(payload.sub, ids.alice);
     assert.equal((await decide('/documents/doc-1', tokens.bob)).status, 403);
     assert.equal((await decide('/documents/doc-2', tokens.bob)).status, 200);
     assert.equal((await decide('/documents/doc-1')).status, 401);
@@ -174,13 +230,96 @@ describe('the gateway with the real services', () => {
     assert.equal(await reachedDocuments(responses), 0, 'no attack reached documents');
   });
 
-  it('a forged X-User never reaches the upstream', async () => {
+  it("a forged X-User changes nothing: documents takes the subject from the gateway's JWT", async () => {
     const forged = await getDocument(mesh.urls.gateway, 'doc-1', tokens.alice, { 'x-user': 'forged-admin' });
     assert.equal(forged.status, 200);
     assert.equal((forged.body as { viewed_by: string }).viewed_by, ids.alice);
     const anonymous = await getDocument(mesh.urls.gateway, 'doc-1', undefined, { 'x-user': ids.alice });
     assert.equal(anonymous.status, 401);
     assert.equal(await reachedDocuments([anonymous]), 0);
+  });
+
+  describe("zero trust: documents verifies the gateway's id_token against its /.well-known/jwks.json", () => {
+    const direct = (headers: Record<string, string>) =>
+      fetch(`${mesh.urls.documents}/documents/doc-1`, { headers });
+
+    it("a JWT the gateway minted (decisions API) reads straight from documents' public port: viewed_by = its sub", async () => {
+      const jwt = await gatewayJwt(tokens.alice);
+      const response = await direct({ authorization: `Bearer ${jwt}` });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { viewed_by: string }).viewed_by, ids.alice);
+    });
+
+    const badTokens: { name: string; headers: () => Promise<Record<string, string>> }[] = [
+      { name: 'no token', headers: async () => ({}) },
+      { name: 'a bare X-User header', headers: async () => ({ 'x-user': ids.alice }) },
+      {
+        name: "alice's session token as Bearer",
+        headers: async () => ({ authorization: `Bearer ${tokens.alice}` }),
+      },
+      {
+        name: "signed by another key under the demo key's kid",
+        headers: async () => bearer(await signWithDemoKey({ key: (await strangerKey).privateKey })),
+      },
+      {
+        name: 'signed by another key with its own kid',
+        headers: async () =>
+          bearer(await signWithDemoKey({ key: (await strangerKey).privateKey, kid: 'stranger' })),
+      },
+      { name: 'expired', headers: async () => bearer(await signWithDemoKey({ expiresIn: -300 })) },
+      {
+        name: 'from a different issuer',
+        headers: async () => bearer(await signWithDemoKey({ iss: 'http://issuer.example/' })),
+      },
+      { name: 'for another audience', headers: async () => bearer(await signWithDemoKey({ aud: 'web' })) },
+    ];
+    for (const bad of badTokens) {
+      it(`straight to documents with ${bad.name}: 401 in the Ory shape`, async () => {
+        const headers = await bad.headers();
+        const response = await direct(headers);
+        assert.equal(response.status, 401);
+        const text = await response.text();
+        const body = JSON.parse(text) as { error: { code: number; status: string } };
+        assert.deepEqual([body.error.code, body.error.status], [401, 'Unauthorized']);
+        const token = headers.authorization?.split(' ')[1];
+        if (token) assert.ok(!text.includes(token));
+      });
+    }
+
+    it('a well-formed token signed with the demo key itself reads (the table above differs in one thing each)', async () => {
+      const response = await direct(bearer(await signWithDemoKey({})));
+      assert.equal(response.status, 200);
+    });
+
+    it("the admin port's PUT, GET and DELETE need no token, and the gateway reaches none of them", async () => {
+      const admin = `${mesh.urls.documentsAdmin}/documents/doc-admin`;
+      const put = await fetch(admin, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Admin', body: 'written on the admin port', owner: 'operator' }),
+      });
+      assert.equal(put.status, 201);
+      assert.equal(((await (await fetch(admin)).json()) as { title: string }).title, 'Admin');
+      for (const method of ['PUT', 'DELETE']) {
+        const through = await fetch(`${mesh.urls.gateway}/documents/doc-admin`, {
+          method,
+          headers: { authorization: `Bearer ${tokens.alice}`, 'content-type': 'application/json' },
+          body: method === 'PUT' ? '{"title":"hijack","body":"x"}' : undefined,
+        });
+        assert.equal(through.status, 404, `${method} through the gateway matches no rule`);
+      }
+      assert.equal((await fetch(`${mesh.urls.gateway}/documents`)).status, 404, 'the list matches no rule');
+      const rules = (await (await fetch(`${mesh.urls.gatewayApi}/rules`)).json()) as {
+        upstream?: { url?: string };
+      }[];
+      assert.ok(
+        rules.every((rule) => !rule.upstream?.url?.includes(`:${mesh.ports.documentsAdmin}`)),
+        "no rule's upstream is documents' admin port",
+      );
+      assert.equal(((await (await fetch(admin)).json()) as { title: string }).title, 'Admin');
+      assert.equal((await fetch(admin, { method: 'DELETE' })).status, 204);
+      assert.equal((await fetch(admin)).status, 404);
+    });
   });
 
   for (const service of ['identity', 'permission'] as const) {

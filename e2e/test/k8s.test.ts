@@ -330,6 +330,28 @@ describe('infra/k8s overlay specifics', () => {
       const dsn = Buffer.from(secret.data?.[service] ?? '', 'base64').toString();
       assert.match(dsn, new RegExp(`^postgres://mesh:mesh@postgres:5432/${service}\\?`));
     }
+    const keys = generated<{ data?: Record<string, string> }>(objects, 'Secret', 'gateway-id-token-keys');
+    assert.equal(
+      Buffer.from(keys.data?.['id_token.jwks.json'] ?? '', 'base64').toString(),
+      readFileSync(join(repoRoot, 'infra/keys/id_token.jwks.json'), 'utf8'),
+      "dev signs with infra/keys' demo key",
+    );
+  });
+
+  test("the gateway mounts the id_token key Secret where the rules' jwks_url points", () => {
+    const rules = readFileSync(join(repoRoot, 'infra/rules/access-rules.yml'), 'utf8');
+    const keyFile = /jwks_url: file:\/\/(\/etc\/mesh\/keys\/[\w.]+)/.exec(rules)?.[1];
+    assert.equal(keyFile, '/etc/mesh/keys/id_token.jwks.json');
+    for (const [overlay, objects] of Object.entries(overlays)) {
+      const gateway = named<IDeployment>(objects, 'Deployment', 'gateway');
+      const mount = containerOf(gateway).volumeMounts?.find(
+        (candidate) => candidate.mountPath === '/etc/mesh/keys',
+      );
+      const volume = gateway.spec?.template.spec?.volumes?.find(
+        (candidate) => candidate.name === mount?.name,
+      );
+      assert.match(volume?.secret?.secretName ?? '', /^gateway-id-token-keys(-[a-z0-9]{10})?$/, overlay);
+    }
   });
 
   test('prod: DSNs from a Secret you create (none in the repo), HPA on the gateway, a PDB per service', () => {

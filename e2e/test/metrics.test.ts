@@ -4,6 +4,7 @@ import { waitFor } from '@mesh/testkit';
 import { freeMeshPorts, startMesh, type Mesh } from '../src/mesh';
 import { getDocument, login, seedDemo, type TracedResponse } from '../src/mesh-client';
 import { metricsEndpoints } from '../src/metrics-endpoints';
+import { traceIdOf } from '../src/trace-query';
 import { find, parseOpenMetrics, total, type Exposition } from '../src/openmetrics';
 
 type Scraped = 'identity' | 'permission' | 'gateway' | 'documents' | 'oauth2';
@@ -51,6 +52,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
     const bob = await login(mesh.urls.gateway, 'bob');
     const discovery = await fetch(`${mesh.urls.oauth2Public}/.well-known/openid-configuration`);
     assert.equal(discovery.status, 200);
+    const discoveryTrace = traceIdOf(discovery.headers);
     responses.push(
       await getDocument(mesh.urls.gateway, 'doc-1', alice.sessionToken),
       await getDocument(mesh.urls.gateway, 'doc-1', bob.sessionToken),
@@ -60,10 +62,13 @@ describe('Prometheus metrics after the end-to-end flows', () => {
       responses.map((response) => response.status),
       [200, 403, 401],
     );
-    // The spans of the flows are in the sink before the exemplars are looked up there.
+    // The spans of the flows (oauth2's discovery too: its exporter counts spans once it has sent them) are
+    // in the sink before the exemplars and the span counters are looked up.
     await waitFor(
       async () =>
-        responses.every((response) => response.traceId && mesh.sink.trace(response.traceId))
+        [...responses.map((response) => response.traceId), discoveryTrace].every(
+          (traceId) => traceId && mesh.sink.trace(traceId),
+        )
           ? true
           : undefined,
       'the flows’ traces in the sink',

@@ -174,11 +174,24 @@ for (const database of databases) {
         tree.find((span) => span.service === 'gateway' && span.name === 'authz.remote_json'),
         'authz.remote_json',
       );
-      assert.ok(authz.startNs >= authn.endNs, 'authorization after authentication');
+      // Start times are stamped with Date.now() (millisecond precision), end times are not.
+      assert.ok(authz.startNs + 1_000_000n >= authn.endNs, 'authorization after authentication');
       const check = only(tree.server('permission', 'POST /relation-tuples/check'), 'check');
       assert.ok(tree.ancestors(check).includes(authz));
       const documents = only(tree.server('documents', 'GET /documents/:id'), 'documents');
       assert.ok(tree.ancestors(documents).includes(root));
+      // Zero trust: the gateway signs an id_token for the client, documents verifies it and names it.
+      const mutate = only(
+        tree.find((span) => span.service === 'gateway' && span.name === 'mutate.id_token'),
+        'mutate.id_token',
+      );
+      assert.equal(mutate.parentSpanId, root.spanId);
+      const verify = only(
+        tree.children(documents).filter((span) => span.name === 'id_token.Verify'),
+        'id_token.Verify',
+      );
+      assert.equal(verify.attributes['id_token.valid'], true);
+      assert.equal((response.body as { viewed_by: string }).viewed_by, demoMachine.clientId);
       assert.deepEqual(
         [...new Set(tree.spans.map((span) => span.service))].sort(),
         ['documents', 'gateway', 'oauth2', 'permission'],

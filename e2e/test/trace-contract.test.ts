@@ -15,6 +15,8 @@ import { TraceTree } from '../src/trace-tree';
 
 const services: ServiceName[] = ['identity', 'permission', 'documents', 'gateway'];
 const bcryptCost = 10;
+/** A compact JWS (the gateway's id_token): base64url header and payload that start as JSON objects. */
+const jwtPattern = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 /** Span start times have millisecond precision (the SDK stamps them with Date.now()). */
 const millisecond = 1_000_000n;
 
@@ -299,10 +301,11 @@ describe('the trace contract, end to end', () => {
         assert.equal(attributeOf(permissionCheck, 'relation'), 'view');
         assert.equal(attributeOf(permissionCheck, 'allowed'), true);
         assert.notEqual(attributeOf(permissionCheck, 'depth'), undefined);
-        one(
-          children.filter((span) => span.name === 'mutate.header'),
-          'mutate.header',
+        const mutate = one(
+          children.filter((span) => span.name === 'mutate.id_token'),
+          'mutate.id_token (the ES256 JWT documents verifies)',
         );
+        assert.equal(mutate.kind, SpanKind.internal);
         const upstream = one(
           children.filter((span) => span.name === 'upstream'),
           'upstream',
@@ -310,7 +313,30 @@ describe('the trace contract, end to end', () => {
         assert.equal(upstream.kind, SpanKind.client);
         const documents = one(tree.server('documents', 'GET /documents/:id'), 'documents server span');
         assertCalledFrom(tree, documents, upstream);
-        const steps = ['rule.match', authn.name, 'authz.remote_json', 'mutate.header', 'upstream'].map(
+        const verify = one(
+          tree.children(documents).filter((span) => span.name === 'id_token.Verify'),
+          'id_token.Verify under the documents server span',
+        );
+        assert.equal(verify.kind, SpanKind.internal);
+        assert.equal(verify.attributes['id_token.valid'], true);
+        // The first verification fetches the gateway's keys: a client span under id_token.Verify, answered
+        // by the gateway's API port in the same trace.
+        const keyFetches = tree.children(verify);
+        assert.ok(
+          keyFetches.every((span) => span.kind === SpanKind.client && span.service === 'documents'),
+          'only the key set fetch sits under id_token.Verify',
+        );
+        for (const fetch of keyFetches) {
+          const served = one(tree.children(fetch), 'the gateway serving its key set');
+          assert.equal(served.service, 'gateway');
+          assert.equal(served.name, 'GET /.well-known/jwks.json');
+        }
+        const documentsSql = tree.sql('documents');
+        assert.ok(
+          documentsSql.every((span) => span.startNs >= verify.endNs - millisecond),
+          'documents reads only once the token is verified',
+        );
+        const steps = ['rule.match', authn.name, 'authz.remote_json', 'mutate.id_token', 'upstream'].map(
           (name) => children.find((span) => span.name === name)!,
         );
         for (let i = 1; i < steps.length; i += 1) {
@@ -463,7 +489,7 @@ describe('the trace contract, end to end', () => {
         assertWholeTrace(tree, response.traceId ?? '', ['gateway', 'identity', 'permission', 'documents']);
       });
 
-      test('no span and no log line carries a password, a session token or a cookie; shutdown flushes and exits 0', async () => {
+      test('no span and no log line carries a password, a session token, a cookie or a JWT; shutdown flushes and exits 0', async () => {
         await Promise.all([...traces.values()]);
         const codes = await Promise.all([...mesh.processes.values()].map((running) => running.stop()));
         assert.deepEqual(
@@ -493,6 +519,7 @@ describe('the trace contract, end to end', () => {
           for (const secret of secrets) {
             assert.ok(!text.includes(secret), `${span.service} ${span.name} leaks a secret`);
           }
+          assert.doesNotMatch(text, jwtPattern, `${span.service} ${span.name} carries a JWT (the id_token)`);
           assert.ok(!/^(GET|POST|PUT|HEAD) \/(health|version)/.test(span.name), `untraced: ${span.name}`);
         }
         const lines = mesh.logLines();
@@ -500,6 +527,7 @@ describe('the trace contract, end to end', () => {
         for (const { service, line } of lines) {
           for (const secret of secrets)
             assert.ok(!line.includes(secret), `${service} logged a secret: ${line.slice(0, 120)}`);
+          assert.doesNotMatch(line, jwtPattern, `${service} logged a JWT`);
         }
       });
     });

@@ -114,7 +114,7 @@ const demoUrlEnv: [string, string][] = [
   ['GATEWAY_URL', defaultMeshUrls.gateway],
   ['IDENTITY_ADMIN_URL', defaultMeshUrls.identityAdmin],
   ['PERMISSION_WRITE_URL', defaultMeshUrls.permissionWrite],
-  ['DOCUMENTS_URL', defaultMeshUrls.documents],
+  ['DOCUMENTS_ADMIN_URL', defaultMeshUrls.documentsAdmin],
   ['OAUTH2_PUBLIC_URL', defaultMeshUrls.oauth2Public],
   ['OAUTH2_ADMIN_URL', defaultMeshUrls.oauth2Admin],
   ['TRACE_QUERY_URL', 'http://localhost:16686'],

@@ -21,8 +21,48 @@ export const documentsSchema: SchemaNode = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        public: listenerSchema(4480, 'The documents API port (the gateway upstream).'),
-        admin: listenerSchema(4481, 'The admin port: health, version and /admin/metrics/prometheus.'),
+        public: listenerSchema(
+          4480,
+          "The documents API port (the gateway upstream): reads that carry the gateway's id_token.",
+        ),
+        admin: listenerSchema(
+          4481,
+          'The admin port: /documents (PUT, GET, DELETE) without a token, health, version and /admin/metrics/prometheus. Never exposed through the gateway.',
+        ),
+      },
+    },
+    id_token: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        "How the public port checks the gateway's id_token (the keys of Oathkeeper's jwt authenticator).",
+      properties: {
+        jwks_url: {
+          type: 'string',
+          pattern: '^https?://.+',
+          default: 'http://127.0.0.1:4456/.well-known/jwks.json',
+          description:
+            "The gateway's public keys: its API port's /.well-known/jwks.json. Fetched on first use and when a token names an unknown key.",
+        },
+        trusted_issuers: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: ['http://127.0.0.1:4455/'],
+          description: "`iss` must be one of these: the id_token mutator's issuer_url.",
+        },
+        target_audience: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: ['documents'],
+          description:
+            "`aud` must name one of these (the id_token mutator's claims set it); empty: `aud` is not checked.",
+        },
+        allowed_algorithms: {
+          type: 'array',
+          items: { type: 'string', enum: ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'EdDSA'] },
+          default: ['ES256'],
+          description: 'The signing algorithms accepted.',
+        },
       },
     },
     log: logSchema,
@@ -30,10 +70,18 @@ export const documentsSchema: SchemaNode = {
   },
 };
 
+export interface IdTokenConfig {
+  jwks_url: string;
+  trusted_issuers: string[];
+  target_audience: string[];
+  allowed_algorithms: string[];
+}
+
 export interface DocumentsConfig {
   dsn: string;
   database: DatabaseConfig;
   serve: { public: ListenerConfig; admin: ListenerConfig };
+  id_token: IdTokenConfig;
   log: LogConfig;
   tracing: TracingConfig;
 }

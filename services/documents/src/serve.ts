@@ -4,6 +4,8 @@ import { openServiceDatabase } from '@mesh/sql';
 import type { BootContext, RunningService } from '@mesh/tracing';
 import type { Server } from 'node:http';
 import type { DocumentsConfig } from './config';
+import { idTokenVerifier } from './id-token';
+import { addAdminDocumentRoutes } from './routes/admin-documents';
 import { addDocumentRoutes } from './routes/documents';
 import { DocumentStore } from './store/document-store';
 import { documentsMigrations } from './store/migrations';
@@ -26,8 +28,11 @@ export async function serve(
   });
   const store = new DocumentStore(db);
   const common = { log, version: packageVersion(__dirname), checkReady: () => db.ping() };
-  const app = createApp(common, (routes) => addDocumentRoutes(routes, store));
-  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, () => undefined);
+  const subjectOf = idTokenVerifier(config.id_token);
+  const app = createApp(common, (routes) => addDocumentRoutes(routes, store, subjectOf));
+  const adminApp = createApp({ ...common, metricsPath: '/admin/metrics/prometheus' }, (routes) =>
+    addAdminDocumentRoutes(routes, store),
+  );
   const server = await listen(app, { ...config.serve.public, log, name: 'public' });
   const adminServer = await listen(adminApp, { ...config.serve.admin, log, name: 'admin' });
   return {

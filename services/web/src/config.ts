@@ -40,7 +40,10 @@ export const webSchema: SchemaNode = {
           'http://127.0.0.1:4433',
           "identity's public API: flows, whoami and logout, called with the person's cookies.",
         ),
-        documents: url('http://127.0.0.1:4480', 'The documents API: the list, and creating a document.'),
+        documents_admin: url(
+          'http://127.0.0.1:4481',
+          "documents' admin API (no token): the list, and creating a document. Reads of one document go through the gateway.",
+        ),
         permission_read: url(
           'http://127.0.0.1:4466',
           "permission's read API: which documents a person may view.",
@@ -66,7 +69,7 @@ export interface WebConfig {
     browser: string;
     gateway: string;
     identity: string;
-    documents: string;
+    documents_admin: string;
     permission_read: string;
     permission_write: string;
   };

@@ -39,15 +39,16 @@ const cookieValue = (request: Request, name: string): string | undefined =>
 /**
  * The web app: identity's self-service pages (login, registration, settings) drawn from its browser flows,
  * and the documents' pages. The browser reaches it only through the gateway; it calls identity with the
- * person's cookies, reads documents through the gateway (so the gateway asks permission), and writes a new
- * document's owner tuple itself.
+ * person's cookies, reads a document through the gateway (so the gateway asks permission and documents gets
+ * the gateway's id_token), lists and creates documents on documents' admin API, and writes a new document's
+ * owner tuple itself.
  */
 export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>): Promise<WebServer> {
   const urls = {
     browser: config.urls.browser.replace(/\/$/, ''),
     gateway: config.urls.gateway.replace(/\/$/, ''),
     identity: config.urls.identity.replace(/\/$/, ''),
-    documents: config.urls.documents.replace(/\/$/, ''),
+    documentsAdmin: config.urls.documents_admin.replace(/\/$/, ''),
     permissionRead: config.urls.permission_read.replace(/\/$/, ''),
     permissionWrite: config.urls.permission_write.replace(/\/$/, ''),
   };
@@ -155,7 +156,7 @@ export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>
       const pageLog = begin(request);
       const session = await whoami(request, pageLog);
       if (!session) return signInAgain(request, response);
-      const listed = pageLog.record(await call('GET', `${urls.documents}/documents`));
+      const listed = pageLog.record(await call('GET', `${urls.documentsAdmin}/documents`));
       if (listed.status !== 200 || !Array.isArray(listed.body))
         throw new Error(`documents answered ${listed.status}`);
       const documents = listed.body as DocumentView[];
@@ -323,7 +324,7 @@ export async function serve(config: WebConfig, { log }: Pick<BootContext, 'log'>
         );
       const id = `doc-${randomUUID().slice(0, 8)}`;
       const created = pageLog.record(
-        await call('PUT', `${urls.documents}/documents/${id}`, {
+        await call('PUT', `${urls.documentsAdmin}/documents/${id}`, {
           json: { title, body: text, owner: session.identity.id },
         }),
       );

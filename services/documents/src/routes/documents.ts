@@ -1,55 +1,46 @@
-import { notFound, schemaParser } from '@mesh/server';
-import type { Express } from 'express';
+import { HttpError, notFound } from '@mesh/server';
+import type { Express, Request, Response } from 'express';
+import { bearerChallenge } from '../id-token';
 import type { DocumentRecord, DocumentStore } from '../store/document-store';
+import { parseId } from './document-input';
 
-const parseDocumentBody = schemaParser<{ title: string; body: string; owner?: string }>({
-  type: 'object',
-  required: ['title', 'body'],
-  properties: {
-    title: { type: 'string', minLength: 1, maxLength: 500 },
-    body: { type: 'string', maxLength: 100_000 },
-    owner: { type: 'string', maxLength: 256 },
-  },
-});
-
-const parseId = schemaParser<{ id: string }>({
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 256 } },
-});
-
-const view = (record: DocumentRecord, viewedBy: string | undefined) => ({
+const view = (record: DocumentRecord, viewedBy: string) => ({
   id: record.id,
   title: record.title,
   body: record.body,
   owner: record.owner,
-  viewed_by: viewedBy ?? null,
+  viewed_by: viewedBy,
 });
 
-/** The protected app: it trusts X-User because only the gateway can reach it and the gateway strips a forged one. */
-export function addDocumentRoutes(app: Express, store: DocumentStore): void {
+/**
+ * The public port, the gateway's upstream: reads only, each for the subject of a verified id_token. Nothing
+ * here trusts a header the client could have set: a request that bypasses the gateway has no valid token.
+ */
+export function addDocumentRoutes(
+  app: Express,
+  store: DocumentStore,
+  subjectOf: (authorization: string | undefined) => Promise<string>,
+): void {
+  const viewer = async (request: Request, response: Response): Promise<string> => {
+    try {
+      return await subjectOf(request.get('authorization'));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401)
+        response.set('www-authenticate', bearerChallenge(error));
+      throw error;
+    }
+  };
+
   app.get('/documents', async (request, response) => {
-    const viewer = request.get('x-user');
-    response.json((await store.list()).map((record) => view(record, viewer)));
+    const subject = await viewer(request, response);
+    response.json((await store.list()).map((record) => view(record, subject)));
   });
 
   app.get('/documents/:id', async (request, response) => {
+    const subject = await viewer(request, response);
     const { id } = parseId(request.params);
     const record = await store.find(id);
     if (!record) throw notFound(`document ${id} does not exist`);
-    response.json(view(record, request.get('x-user')));
-  });
-
-  app.put('/documents/:id', async (request, response) => {
-    const { id } = parseId(request.params);
-    const body = parseDocumentBody(request.body);
-    const created = await store.upsert({
-      id,
-      title: body.title,
-      body: body.body,
-      owner: body.owner ?? request.get('x-user') ?? '',
-    });
-    const record = await store.find(id);
-    response.status(created ? 201 : 200).json(view(record as DocumentRecord, request.get('x-user')));
+    response.json(view(record, subject));
   });
 }

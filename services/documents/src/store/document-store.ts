@@ -33,4 +33,9 @@ export class DocumentStore {
     );
     return existing === undefined;
   }
+
+  /** Deletes a document; returns whether it existed. */
+  async remove(id: string): Promise<boolean> {
+    return (await this.db.execute('DELETE FROM documents WHERE id = $1', [id])).rowCount > 0;
+  }
 }
