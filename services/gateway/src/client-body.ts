@@ -41,8 +41,7 @@ export class ClientBody {
   private collect(timeoutMs: number): Promise<Buffer> {
     const { request, framing } = this;
     if (framing.kind === 'none') return Promise.resolve(Buffer.alloc(0));
-    if (framing.kind === 'length' && framing.length > maxBufferedBodyBytes)
-      return Promise.reject(tooLarge());
+    if (framing.kind === 'length' && framing.length > maxBufferedBodyBytes) return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -36,4 +36,3 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, drop: readonly str
   }
   return result;
 }
-

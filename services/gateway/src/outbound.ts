@@ -90,7 +90,14 @@ export interface HandlerCall {
 const firstRetryDelayMs = 50;
 
 /** Failures that a new attempt can cure: the peer was not reached, or dropped the connection before answering. */
-const retryableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const retryableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 const retryableStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501);
 const answerStarted = new WeakSet<Error>();
 

@@ -12,7 +12,10 @@ export function remoteUrl(key: string, value: string): URL {
 }
 
 /** `forward_response_headers_to_upstream`: the listed headers of an authorizer's answer, lower-cased. */
-export function forwardedAnswerHeaders(answer: HandlerAnswer, names: readonly string[]): Record<string, string> {
+export function forwardedAnswerHeaders(
+  answer: HandlerAnswer,
+  names: readonly string[],
+): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const name of names.map((listed) => listed.toLowerCase())) {
     const value = answer.headers[name];

@@ -65,7 +65,8 @@ const sessionJson = (request: PipelineRequest, session: Session) =>
       regexp_capture_groups: session.captures,
       url: goUrl(request.url),
       method: request.method,
-      header: goHeader(request.headers),
+      // Trace headers describe the trace, not the request (and would make every session unique to the cache).
+      header: goHeader(endToEndHeaders(request.headers, []) as IncomingHttpHeaders),
     },
   });
 
@@ -159,7 +160,9 @@ export const hydratorMutator: MutatorDefinition<HydratorConfig> = {
       ? `Basic ${Buffer.from(`${basic.username ?? ''}:${basic.password ?? ''}`).toString('base64')}`
       : undefined;
     const policy =
-      config.api.retry && Object.keys(config.api.retry).length > 0 ? retryPolicy(config.api.retry) : undefined;
+      config.api.retry && Object.keys(config.api.retry).length > 0
+        ? retryPolicy(config.api.retry)
+        : undefined;
     const ttlMs = config.cache.enabled ? parseDuration('cache.ttl', config.cache.ttl) || 60_000 : 0;
     const cache = new Map<string, { value: Pick<Session, 'extra' | 'header'>; until: number }>();
     return {
