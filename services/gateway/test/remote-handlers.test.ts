@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,6 +106,8 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
   let keys: Awaited<ReturnType<typeof endpoint>>;
   /** What the remote authorizer answers, by the request's X-Case header. */
   const attempts = new Map<string, number>();
+  /** Calls of the hydrator's /flaky path: every odd one answers 503. */
+  let flakyHydrations = 0;
 
   before(async () => {
     upstream = await endpoint(() => ({ status: 200, body: '{"ok":true}' }));
@@ -129,6 +131,10 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
       };
       if (seen.url.startsWith('/other-subject')) session.subject = 'mallory';
       if (seen.url.startsWith('/broken')) return { status: 500 };
+      if (seen.url.startsWith('/flaky')) {
+        flakyHydrations += 1;
+        if (flakyHydrations % 2 === 1) return { status: 503 };
+      }
       return {
         status: 200,
         body: JSON.stringify({
@@ -193,6 +199,21 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
       }),
       rule('hydrate-other-subject', { mutators: [hydrate('/other-subject')] }),
       rule('hydrate-broken', { mutators: [hydrate('/broken')] }),
+      rule('hydrate-flaky', { mutators: [hydrate('/flaky')] }),
+      rule('hydrate-flaky-retried', {
+        mutators: [
+          {
+            handler: 'hydrator',
+            config: {
+              api: {
+                url: `${hydrator.url}/flaky`,
+                auth: { basic: { username: 'gateway', password: 'hydrator-s3cret' } },
+                retry: { max_delay: '50ms', give_up_after: '1s' },
+              },
+            },
+          },
+        ],
+      }),
       rule('hydrate-wrong-password', {
         mutators: [
           {
@@ -431,6 +452,34 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
     assert.equal((await send(port, { method: 'GET', path: '/hydrate-cached/x' })).status, 200);
     assert.equal((await send(port, { method: 'GET', path: '/hydrate-cached/x' })).status, 200);
     assert.equal(hydrator.seen.length - before, 1, 'the second request was answered from the cache');
+  });
+
+  it('hydrator retry: without api.retry a 503 fails closed; with it the call is tried again', async () => {
+    flakyHydrations = 0;
+    assert.equal((await send(port, { method: 'GET', path: '/hydrate-flaky/x' })).status, 502);
+    assert.equal(flakyHydrations, 1, 'no retry without api.retry');
+    flakyHydrations = 0;
+    assert.equal((await send(port, { method: 'GET', path: '/hydrate-flaky-retried/x' })).status, 200);
+    assert.equal(flakyHydrations, 2, 'the 503 was retried once');
+  });
+
+  it('remote: a client that does not finish its body within timeouts.handlers gets 408', async () => {
+    const started = Date.now();
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('POST /remote/allow HTTP/1.1\r\nHost: gateway.test\r\nContent-Length: 10\r\n\r\n01'),
+      );
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(answer);
+        }
+      });
+    });
+    assert.match(raw, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - started < 2_000 + 5_000, 'cut at the handler deadline (2 s), plus slack');
   });
 
   it('id_token (http JWKS): fetched once, signs tokens that verify against /.well-known/jwks.json', async () => {
