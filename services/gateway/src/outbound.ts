@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import {
   Agent as HttpAgent,
   request as httpRequest,
@@ -5,6 +6,7 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /**
  * Keep-alive pools for every outbound hop (identity, permission, upstreams). Free sockets are dropped
@@ -35,11 +37,15 @@ const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DE
  * A request that failed because it was written onto a pooled keep-alive socket the peer had just closed:
  * nothing of it was processed, so an idempotent one without a body (nothing consumed) may be sent again.
  */
-export function isStaleSocketFailure(request: ClientRequest, error: unknown, hasBody: boolean): boolean {
+export function isStaleSocketFailure(
+  request: ClientRequest,
+  error: unknown,
+  bodyNotReplayable: boolean,
+): boolean {
   const code = (error as { code?: string }).code;
   return (
     request.reusedSocket &&
-    !hasBody &&
+    !bodyNotReplayable &&
     idempotentMethods.has(request.method) &&
     (code === 'ECONNRESET' || code === 'EPIPE')
   );
@@ -58,26 +64,95 @@ export interface HandlerAnswer {
 /** Larger answers from a session check or an authorizer are refused: they are not what the gateway asked for. */
 const maxAnswerBytes = 1024 * 1024;
 
+/** Oathkeeper's `retry` block, as durations in ms. */
+export interface RetryPolicy {
+  /** The longest wait between two attempts (`max_delay`). */
+  maxDelayMs: number;
+  /** No attempt starts after this much time since the first (`give_up_after`). */
+  giveUpAfterMs: number;
+}
+
 export interface HandlerCall {
   method: string;
   url: URL;
   headers: OutgoingHttpHeaders;
   /** Sent with its Content-Length, never unframed. */
   body?: string | Buffer;
-  /** The deadline for the whole call: connect, headers and body. */
+  /** The deadline for the whole call: connect, headers and body, every attempt included. */
   timeoutMs: number;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /** Retried on a connection failure before any answer, and on a 429 or 5xx (not 501) answer. */
+  retry?: RetryPolicy;
 }
 
+/** The first wait between attempts; each next one doubles, up to `max_delay`. */
+const firstRetryDelayMs = 50;
+
+/** Failures that a new attempt can cure: the peer was not reached, or dropped the connection before answering. */
+const retryableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+const retryableStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501);
+const answerStarted = new WeakSet<Error>();
+
 /**
- * One call of a session check, authorizer, introspection or hydrator over the keep-alive pool, with a real
- * deadline for the whole exchange (a peer that trickles a byte at a time is cut when it passes). Plain
+ * One call of a session check, authorizer, introspection, hydrator or JWKS fetch over the keep-alive pool,
+ * with a real deadline for the whole exchange, retries included (a peer that trickles a byte at a time is
+ * cut when it passes). With a `retry` policy, attempts follow Oathkeeper's resilient client: a failure
+ * before the answer's headers, or a 429/5xx answer, is tried again after a doubling wait capped at
+ * `maxDelayMs`, until `giveUpAfterMs` has passed since the first attempt; the last outcome stands. Plain
  * node:http rather than an HTTP client library: the profile of the access path showed axios's per-request
- * work as the gateway's largest single cost. The http instrumentation makes the client span and injects
- * the trace context.
+ * work as the gateway's largest single cost. The http instrumentation makes one client span per attempt
+ * and injects the trace context.
  */
-export function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
+export async function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
+  const started = Date.now();
+  const deadlineAt = started + call.timeoutMs;
+  for (let attempt = 0; ; attempt += 1) {
+    let answer: HandlerAnswer | undefined;
+    let failure: Error | undefined;
+    try {
+      answer = await exchangeOnce(call, deadlineAt);
+    } catch (error) {
+      failure = error as Error;
+    }
+    const { retry } = call;
+    const retryable = failure
+      ? !answerStarted.has(failure) && retryableCodes.has((failure as { code?: string }).code ?? '')
+      : retryableStatus(answer?.status ?? 0);
+    const wait = retry ? Math.min(retry.maxDelayMs, firstRetryDelayMs * 2 ** attempt) : 0;
+    const now = Date.now();
+    if (
+      !retry ||
+      !retryable ||
+      call.signal?.aborted ||
+      now + wait - started > retry.giveUpAfterMs ||
+      now + wait >= deadlineAt
+    ) {
+      if (failure) throw failure;
+      return answer as HandlerAnswer;
+    }
+    // The handler's span (each attempt has its own client span under it) records why it tried again.
+    trace.getActiveSpan()?.addEvent('retry', {
+      'gateway.retry.reason': failure
+        ? ((failure as { code?: string }).code ?? 'failure')
+        : `status ${answer?.status}`,
+    });
+    try {
+      await delay(wait, undefined, { signal: call.signal });
+    } catch {
+      throw codedError('the client closed the request', 'ERR_CLIENT_CLOSED');
+    }
+  }
+}
+
+function exchangeOnce(call: HandlerCall, deadlineAt: number): Promise<HandlerAnswer> {
   return new Promise((resolve, reject) => {
     if (call.signal?.aborted) {
       reject(codedError('the client closed the request', 'ERR_CLIENT_CLOSED'));
@@ -87,7 +162,7 @@ export function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
     let settled = false;
     const deadline = setTimeout(
       () => current.destroy(codedError(`no complete answer within ${call.timeoutMs} ms`, 'ETIMEDOUT')),
-      call.timeoutMs,
+      Math.max(0, deadlineAt - Date.now()),
     );
     const onAbort = () => current.destroy(codedError('the client closed the request', 'ERR_CLIENT_CLOSED'));
     const settle = (error: Error | undefined, answer?: HandlerAnswer) => {
@@ -115,6 +190,7 @@ export function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
           current = send();
           return;
         }
+        if (responded) answerStarted.add(error);
         settle(error);
       });
       request.on('response', (response) => {
@@ -134,7 +210,10 @@ export function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
             body: Buffer.concat(chunks).toString('utf8'),
           }),
         );
-        response.on('error', (error) => settle(error));
+        response.on('error', (error) => {
+          answerStarted.add(error);
+          settle(error);
+        });
       });
       request.end(call.body);
       return request;

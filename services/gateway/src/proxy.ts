@@ -1,47 +1,16 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { HttpError } from '@mesh/server';
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
+import type { ClientBody } from './client-body';
 import { frameOutgoing, type BodyFraming } from './framing';
 import type { Decision } from './pipeline/decide';
 import { clientClosedRequest } from './pipeline/failures';
 import { agentFor, codedError, isStaleSocketFailure, requestFor } from './outbound';
-import { isPropagationHeader } from './trace-headers';
+import { endToEndHeaders } from './end-to-end-headers';
 
 const tracer = trace.getTracer('gateway');
-
-/** RFC 9110 hop-by-hop headers: they describe one connection and never travel further. */
-const hopByHop = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-]);
-
-function endToEndHeaders(headers: IncomingMessage['headers'], drop: readonly string[]): OutgoingHttpHeaders {
-  const listed = String(headers.connection ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase());
-  const result: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (
-      value === undefined ||
-      hopByHop.has(name) ||
-      listed.includes(name) ||
-      drop.includes(name) ||
-      isPropagationHeader(name)
-    )
-      continue;
-    result[name] = value;
-  }
-  return result;
-}
 
 export interface ProxyTarget {
   request: IncomingMessage;
@@ -50,6 +19,8 @@ export interface ProxyTarget {
   /** The validated Host authority. */
   host: string;
   framing: BodyFraming;
+  /** The client's body; when a handler has read it whole, those bytes are sent instead of the stream. */
+  body: ClientBody;
   /** Normalised path plus the original query. */
   pathAndQuery: string;
   /** Headers a client may not send (a mutator sets them). */
@@ -62,6 +33,9 @@ export interface ProxyTarget {
   /** Aborted when the client goes away. */
   clientGone: AbortSignal;
 }
+
+const bufferedFraming = (bytes: Buffer): BodyFraming =>
+  bytes.length === 0 ? { kind: 'none' } : { kind: 'length', length: bytes.length };
 
 /**
  * An upstream that failed before its response headers: Go's reverse proxy under Oathkeeper answers 502
@@ -98,7 +72,8 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
   const url = new URL(`${basePath}${stripped}`, upstream.url);
 
   const headers = endToEndHeaders(request.headers, target.forbiddenHeaders);
-  frameOutgoing(headers, target.framing);
+  const buffered = target.body.buffered;
+  frameOutgoing(headers, buffered ? bufferedFraming(buffered) : target.framing);
   const forwardedFor = request.headers['x-forwarded-for'];
   headers['x-forwarded-for'] =
     `${forwardedFor ? `${String(forwardedFor)}, ` : ''}${request.socket.remoteAddress ?? ''}`;
@@ -107,6 +82,8 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
   headers.host = upstream.preserveHost ? target.host : url.host;
   for (const [name, value] of Object.entries(decision.mutatedHeaders)) headers[name.toLowerCase()] = value;
   const hasBody = target.framing.kind !== 'none';
+  // A body the gateway holds can be sent again; one streamed from the client cannot.
+  const replayable = !hasBody || buffered !== undefined;
 
   return tracer.startActiveSpan(
     'upstream',
@@ -169,7 +146,7 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
           outgoing.on('error', (error) => {
             clearTimeout(headerDeadline);
             if (responded || clientClosed) return;
-            if (!retried && isStaleSocketFailure(outgoing, error, hasBody)) {
+            if (!retried && isStaleSocketFailure(outgoing, error, !replayable)) {
               retried = true;
               span.addEvent('retry', {
                 'gateway.retry.reason': 'the pooled connection was closed by the upstream',
@@ -204,7 +181,8 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
               settle(error ?? undefined);
             });
           });
-          if (hasBody)
+          if (buffered) outgoing.end(buffered);
+          else if (hasBody)
             pipeline(request, outgoing, (error) => {
               if (error) outgoing.destroy(error);
             });

@@ -76,7 +76,7 @@ const get = (path: string, extra = '') =>
 
 const session = JSON.stringify({ identity: { id: 'user-1' } });
 
-describe('fault table: misbehaving upstream, session check and remote authorizer', () => {
+describe('fault table: misbehaving upstream, session check and the remote_json and remote authorizers', () => {
   let upstream: FaultServer;
   let identity: FaultServer;
   let permission: FaultServer;
@@ -110,8 +110,10 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
         : respond(200, '{"ok":true}'),
     );
     identity = await startFaultServer((request) => byName[request.path.slice(9)] ?? respond(200, session));
+    // remote_json names the case in its payload; remote (whose body is the client's) in a templated header.
     permission = await startFaultServer((request) => {
-      const wanted = (JSON.parse(request.body || '{}') as { case?: string }).case ?? '';
+      const wanted =
+        request.headers['x-case'] ?? (JSON.parse(request.body || '{}') as { case?: string }).case ?? '';
       return byName[wanted] ?? respond(200, '{"allowed":true}');
     });
     const file = join(mkdtempSync(join(tmpdir(), 'gateway-faults-')), 'rules.yml');
@@ -150,6 +152,19 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
             config: {
               remote: `http://127.0.0.1:${permission.port}/check`,
               payload: '{"case":"{{ printIndex .MatchContext.RegexpCaptureGroups 1 }}"}',
+            },
+          },
+        },
+        {
+          ...common,
+          id: 'remote',
+          match: { url: 'http://<[^/]+>/remote/<[A-Za-z]+>', methods: ['GET', 'POST'] },
+          authenticators: [{ handler: 'noop' }],
+          authorizer: {
+            handler: 'remote',
+            config: {
+              remote: `http://127.0.0.1:${permission.port}/check`,
+              headers: { 'X-Case': '{{ printIndex .MatchContext.RegexpCaptureGroups 1 }}' },
             },
           },
         },
@@ -223,13 +238,16 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
     ['/session/never', { status: 503, withinMs: 1_000 }],
     // Over 1 MB is refused (502); on an overloaded machine the 1 s deadline may pass first (503).
     ['/session/huge', { status: [502, 503], withinMs: 1_000 }],
-    ['/authz/midBodyClose', { status: 503, withinMs: 1_000 }],
-    ['/authz/midBodyReset', { status: 503, withinMs: 1_000 }],
-    ['/authz/trickleStatus', { status: 503, withinMs: 1_000 }],
-    ['/authz/silentMidBody', { status: 503, withinMs: 1_000 }],
-    ['/authz/reset', { status: 503, withinMs: 1_000 }],
-    ['/authz/never', { status: 503, withinMs: 1_000 }],
-    ['/authz/huge', { status: [502, 503], withinMs: 1_000 }],
+    // The same cases for both remote authorizers: remote_json (/authz) and remote (/remote).
+    ...['/authz', '/remote'].flatMap((prefix): [string, Expectation][] => [
+      [`${prefix}/midBodyClose`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/midBodyReset`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/trickleStatus`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/silentMidBody`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/reset`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/never`, { status: 503, withinMs: 1_000 }],
+      [`${prefix}/huge`, { status: [502, 503], withinMs: 1_000 }],
+    ]),
   ];
   // The machine is shared (load far above its cores): a case may finish this much after its deadline and
   // still count as cut by it. Without the deadlines they would hang: a trickled status line takes 34 s.
@@ -315,10 +333,14 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
     ['/up', () => upstream],
     ['/session', () => identity],
     ['/authz', () => permission],
+    ['/remote', () => permission],
   ] as const) {
     it(`${prefix}: 500 clients that abort mid-request (close mid-body, or reset) destroy their outbound calls; the pool stays usable`, async () => {
       const before = server().closedWhileHeld;
-      const partialPost = `POST ${prefix}/hold HTTP/1.1\r\nHost: gateway.test\r\nCookie: ory_kratos_session=s\r\nContent-Length: 100\r\n\r\n0123456789`;
+      // remote reads the whole client body before it calls out, so its clients send a complete body (a
+      // partial one never reaches the peer: see the next case) and reset: a plain close after a complete
+      // request cannot be told from a half-close (docs/gateway.md).
+      const partialPost = `POST ${prefix}/hold HTTP/1.1\r\nHost: gateway.test\r\nCookie: ory_kratos_session=s\r\nContent-Length: ${prefix === '/remote' ? 10 : 100}\r\n\r\n0123456789`;
       // Two waves (the pool has 256 sockets), each aborted once the peer holds all of its calls: half
       // close the connection mid-body, half reset it after a complete request.
       for (const size of [256, 244]) {
@@ -327,7 +349,11 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
         const released = new Promise<void>((resolve) => (release = resolve));
         const clients = Array.from({ length: size }, (_, index) =>
           index % 2 === 0
-            ? exchange(patientPort, partialPost, { abortWhen: released, limitMs: 60_000 })
+            ? exchange(patientPort, partialPost, {
+                abortWhen: released,
+                reset: prefix === '/remote',
+                limitMs: 60_000,
+              })
             : exchange(patientPort, get(`${prefix}/hold`), {
                 abortWhen: released,
                 reset: true,
@@ -366,6 +392,31 @@ describe('fault table: misbehaving upstream, session check and remote authorizer
         'the next request is not stuck behind abandoned ones',
       );
     });
+
+    if (prefix === '/remote')
+      it('/remote: 200 clients that abort mid-body while the gateway reads it for the authorizer leave nothing behind', async () => {
+        const calledBefore = permission.open.size + permission.held.size;
+        const partial = `POST /remote/hold HTTP/1.1\r\nHost: gateway.test\r\nContent-Length: 100\r\n\r\n0123456789`;
+        let release: () => void = () => undefined;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const clients = Array.from({ length: 200 }, () =>
+          exchange(patientPort, partial, { abortWhen: released, limitMs: 60_000 }),
+        );
+        let open = -1;
+        await settled('every client to be connected', () => {
+          patient.proxyServer.getConnections((_error, count) => (open = count));
+          return open >= 200;
+        });
+        release();
+        await Promise.all(clients);
+        await settled('the gateway to close every client connection', () => {
+          patient.proxyServer.getConnections((_error, count) => (open = count));
+          return open === 0;
+        });
+        assert.equal(permission.held.size, 0, 'the authorizer was never called with a partial body');
+        assert.ok(permission.open.size + permission.held.size <= calledBefore + 64);
+        assert.equal(socketsInUse(), 0);
+      });
 
     it(`${prefix}: a client that half-closes after a complete request still gets its answer`, async () => {
       const result = await exchange(port, get(`${prefix}/ok`), { halfClose: true });

@@ -12,6 +12,8 @@ export interface PipelineRequest {
   remoteAddress: string;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /** The client's body, read whole by the handlers that need it (413 beyond the buffer limit). */
+  body?: { read(timeoutMs: number): Promise<Buffer> };
 }
 
 /** Oathkeeper's AuthenticationSession: what templates read and mutators add to. */

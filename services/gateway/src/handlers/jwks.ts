@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { HandlerServices } from './definition';
 
-interface CachedSet {
-  keys: JWTVerifyGetKey;
+interface CachedSet<Keys> {
+  keys: Keys;
   fetchedAt: number;
 }
 
@@ -21,20 +21,22 @@ export function parseJwks(text: string, source: string): JSONWebKeySet {
 }
 
 /**
- * The key sets of jwks_urls, fetched on first use and again after `ttlMs`, or when a token names a key id
- * the cached set lacks (a key rotation), at most once a second. http(s) fetches go through the gateway's
+ * Key sets by URL, fetched on first use and again after `ttlMs`, or when asked to (a token names a key id
+ * the cached set lacks: a key rotation), at most once a second. http(s) fetches go through the gateway's
  * outbound calls, so each is a client span under the handler's span; file:// sets are read from disk.
+ * `prepare` turns a fetched set into what the handler uses (a verifier, signing keys) once per fetch.
  */
-export class JwksCache {
-  private readonly sets = new Map<string, CachedSet>();
-  private readonly inflight = new Map<string, Promise<CachedSet>>();
+export class KeySetCache<Keys> {
+  private readonly sets = new Map<string, CachedSet<Keys>>();
+  private readonly inflight = new Map<string, Promise<CachedSet<Keys>>>();
 
   constructor(
     private readonly services: HandlerServices,
     private readonly ttlMs: number,
+    private readonly prepare: (set: JSONWebKeySet, url: string) => Keys,
   ) {}
 
-  async keySet(url: string, forceRefresh = false): Promise<JWTVerifyGetKey> {
+  async keySet(url: string, forceRefresh = false): Promise<Keys> {
     const cached = this.sets.get(url);
     const now = Date.now();
     const fresh = cached && now - cached.fetchedAt < this.ttlMs;
@@ -54,7 +56,7 @@ export class JwksCache {
     }
   }
 
-  private async fetch(url: string): Promise<CachedSet> {
+  private async fetch(url: string): Promise<CachedSet<Keys>> {
     let text: string;
     if (url.startsWith('file://')) text = readFileSync(fileURLToPath(url), 'utf8');
     else {
@@ -67,8 +69,12 @@ export class JwksCache {
         throw Object.assign(new Error(`the JWKS at ${url} answered ${answer.status}`), { code: 'ERR_JWKS' });
       text = answer.body;
     }
-    const set = { keys: createLocalJWKSet(parseJwks(text, url)), fetchedAt: Date.now() };
+    const set = { keys: this.prepare(parseJwks(text, url), url), fetchedAt: Date.now() };
     this.sets.set(url, set);
     return set;
   }
 }
+
+/** The public key sets of the jwt authenticator's jwks_urls, as verifiers. */
+export const jwksVerifierCache = (services: HandlerServices, ttlMs: number): KeySetCache<JWTVerifyGetKey> =>
+  new KeySetCache(services, ttlMs, (set) => createLocalJWKSet(set));

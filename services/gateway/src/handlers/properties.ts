@@ -1,4 +1,5 @@
-import type { SchemaNode } from '@mesh/config';
+import { durationPattern, parseDuration, type SchemaNode } from '@mesh/config';
+import type { RetryPolicy } from '../outbound';
 
 /** Schema fragments several handlers share, with Oathkeeper's key names. */
 export const stringList = (description: string, fallback?: string[]): SchemaNode => ({
@@ -66,3 +67,41 @@ export interface TokenFrom {
   query_parameter?: string;
   cookie?: string;
 }
+
+/** Oathkeeper's `retry` block (remote, remote_json, hydrator). */
+export interface RetryConfig {
+  max_delay?: string;
+  give_up_after?: string;
+}
+
+/**
+ * `always`: the handler retries even without a `retry` block (remote, remote_json), so the defaults are
+ * filled in; otherwise (hydrator) a block with no keys means no retries, and the defaults apply to the
+ * keys a given block leaves out.
+ */
+export const retry = (description: string, always: boolean): SchemaNode => ({
+  type: 'object',
+  ...(always ? { default: {} } : {}),
+  additionalProperties: false,
+  description,
+  properties: {
+    max_delay: {
+      type: 'string',
+      pattern: durationPattern,
+      ...(always ? { default: '100ms' } : {}),
+      description: 'The longest wait between two attempts (default 100ms).',
+    },
+    give_up_after: {
+      type: 'string',
+      pattern: durationPattern,
+      ...(always ? { default: '1s' } : {}),
+      description:
+        'No new attempt starts after this long since the first (default 1s; timeouts.handlers still bounds the whole call).',
+    },
+  },
+});
+
+export const retryPolicy = (config: RetryConfig): RetryPolicy => ({
+  maxDelayMs: parseDuration('retry.max_delay', config.max_delay ?? '100ms'),
+  giveUpAfterMs: parseDuration('retry.give_up_after', config.give_up_after ?? '1s'),
+});

@@ -8,6 +8,7 @@ import { oauth2IntrospectionAuthenticator } from './authenticators/oauth2-intros
 import { unauthorizedAuthenticator } from './authenticators/unauthorized';
 import { allowAuthorizer } from './authorizers/allow';
 import { denyAuthorizer } from './authorizers/deny';
+import { remoteAuthorizer } from './authorizers/remote';
 import { remoteJsonAuthorizer } from './authorizers/remote-json';
 import type { HandlerDefinition } from './definition';
 import { jsonErrorHandler } from './errors/json';
@@ -15,6 +16,7 @@ import { redirectErrorHandler } from './errors/redirect';
 import { wwwAuthenticateErrorHandler } from './errors/www-authenticate';
 import { cookieMutator } from './mutators/cookie';
 import { headerMutator } from './mutators/header';
+import { hydratorMutator } from './mutators/hydrator';
 import { idTokenMutator } from './mutators/id-token';
 import { noopMutator } from './mutators/noop';
 
@@ -33,7 +35,7 @@ export const handlerRegistry: Record<HandlerKind, readonly AnyDefinition[]> = {
     oauth2IntrospectionAuthenticator,
     oauth2ClientCredentialsAuthenticator,
   ],
-  authorizers: [allowAuthorizer, denyAuthorizer, remoteJsonAuthorizer],
-  mutators: [noopMutator, headerMutator, cookieMutator, idTokenMutator],
+  authorizers: [allowAuthorizer, denyAuthorizer, remoteAuthorizer, remoteJsonAuthorizer],
+  mutators: [noopMutator, headerMutator, cookieMutator, idTokenMutator, hydratorMutator],
   errors: [jsonErrorHandler, redirectErrorHandler, wwwAuthenticateErrorHandler],
 };

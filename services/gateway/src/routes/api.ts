@@ -1,7 +1,9 @@
 import { context } from '@opentelemetry/api';
 import type { Express, Request, Response } from 'express';
 import { validAuthority, validScheme } from '../authority';
+import { ClientBody } from '../client-body';
 import { clientGoneSignal } from '../client-gone';
+import { bodyFramingOf } from '../framing';
 import { recordRefusal } from '../refusal';
 import { boundedTraceContext } from '../trace-headers';
 import { notFound } from '@mesh/server';
@@ -47,6 +49,7 @@ export function addApiRoutes(app: Express, repository: RuleRepository): void {
       headers: request.headers,
       remoteAddress: request.socket.remoteAddress ?? '',
       signal: clientGone,
+      body: new ClientBody(request, bodyFramingOf(request), clientGone),
     };
     let decision;
     try {

@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import type { Express, Request, Response } from 'express';
 import { validAuthority } from '../authority';
 import { bodyFramingOf } from '../framing';
+import { ClientBody } from '../client-body';
 import { clientGoneSignal } from '../client-gone';
 import { recordRefusal } from '../refusal';
 import { boundedTraceContext } from '../trace-headers';
@@ -38,6 +39,7 @@ export function addProxyRoutes(app: Express, config: GatewayConfig, repository: 
     const forbiddenHeaders = repository.mutatedHeaders;
     const clientGone = clientGoneSignal(response);
     for (const name of forbiddenHeaders) delete request.headers[name];
+    const body = new ClientBody(request, framing, clientGone);
     const access: AccessRequest = {
       method: request.method,
       url: new URL(`http://${host}${path}${query}`),
@@ -45,6 +47,7 @@ export function addProxyRoutes(app: Express, config: GatewayConfig, repository: 
       headers: request.headers,
       remoteAddress: request.socket.remoteAddress ?? '',
       signal: clientGone,
+      body,
     };
     let decision;
     try {
@@ -59,6 +62,7 @@ export function addProxyRoutes(app: Express, config: GatewayConfig, repository: 
       decision,
       host,
       framing,
+      body,
       pathAndQuery: `${path}${query}`,
       forbiddenHeaders,
       clientProtocol: 'http',

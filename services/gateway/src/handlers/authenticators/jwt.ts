@@ -3,7 +3,7 @@ import { parseDuration } from '@mesh/config';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { dependencyFailure, unauthorizedRequest } from '../../pipeline/failures';
 import { notResponsible, type AuthenticatorDefinition } from '../definition';
-import { JwksCache } from '../jwks';
+import { jwksVerifierCache } from '../jwks';
 import { scopeStrategy, stringList, tokenFrom as tokenFromSchema, type TokenFrom } from '../properties';
 import { scopesOf, scopesSatisfied, type ScopeStrategy } from '../scope';
 import { checkTokenFrom, tokenFrom } from '../token';
@@ -45,7 +45,7 @@ export const jwtAuthenticator: AuthenticatorDefinition<JwtConfig> = {
       if (!/^(file|https?):\/\/.+/.test(url))
         throw new Error(`jwks_urls: "${url}" is not a file:// or http(s):// URL`);
     if (config.jwks_urls.length === 0) throw new Error('jwks_urls must name at least one key set');
-    const cache = new JwksCache(services, parseDuration('jwks_ttl', config.jwks_ttl));
+    const cache = jwksVerifierCache(services, parseDuration('jwks_ttl', config.jwks_ttl));
     const verifyWith = async (token: string, url: string, refresh: boolean) =>
       jwtVerify(token, await cache.keySet(url, refresh), {
         algorithms: config.allowed_algorithms,

@@ -1,13 +1,16 @@
+import { HttpError } from '@mesh/server';
 import { dependencyFailure, forbiddenRequest, isCallFailure } from '../../pipeline/failures';
 import { compileTemplate, headerEscape, jsonEscape } from '../../rules/templates';
 import type { AuthorizerDefinition } from '../definition';
-import { stringList } from '../properties';
+import { retry, retryPolicy, stringList, type RetryConfig } from '../properties';
+import { forwardedAnswerHeaders, remoteUrl } from '../remote-call';
 
 interface RemoteJsonConfig {
   remote: string;
   payload: string;
   headers: Record<string, string>;
   forward_response_headers_to_upstream: string[];
+  retry: RetryConfig;
 }
 
 /** POSTs the templated JSON payload to `remote`: 200 allows, 403 denies, anything else fails closed. */
@@ -32,11 +35,12 @@ export const remoteJsonAuthorizer: AuthorizerDefinition<RemoteJsonConfig> = {
       "Headers of the authorizer's 200 answer passed on to the upstream.",
       [],
     ),
+    retry: retry('Retries of a failed call (on by default, as in Oathkeeper).', true),
   },
   required: ['remote', 'payload'],
   compile: (config, rule, services) => {
-    if (!/^https?:\/\//.test(config.remote)) throw new Error('remote must be an http(s) URL');
-    const remote = new URL(config.remote);
+    const remote = remoteUrl('remote', config.remote);
+    const policy = retryPolicy(config.retry);
     const payload = compileTemplate(config.payload, rule.id, jsonEscape);
     const headers = Object.entries(config.headers).map(
       ([name, value]) => [name.toLowerCase(), compileTemplate(value, rule.id, headerEscape)] as const,
@@ -48,7 +52,6 @@ export const remoteJsonAuthorizer: AuthorizerDefinition<RemoteJsonConfig> = {
       throw new Error('the remote_json payload is not JSON once filled in');
     }
     for (const [, template] of headers) template(probe);
-    const forwarded = config.forward_response_headers_to_upstream.map((name) => name.toLowerCase());
     return {
       authorize: async (request, session) => {
         const context = { subject: session.subject, extra: session.extra, captures: session.captures };
@@ -63,18 +66,21 @@ export const remoteJsonAuthorizer: AuthorizerDefinition<RemoteJsonConfig> = {
             },
             body: payload(context),
             signal: request.signal,
+            retry: policy,
           });
         } catch (error) {
           if (!isCallFailure(error)) throw error;
           throw dependencyFailure('the remote authorizer', error);
         }
         if (answer.status === 403) throw forbiddenRequest('the remote_json authorizer denied the request');
+        if (answer.status === 429)
+          throw new HttpError(429, 'Too Many Requests', 'the remote authorizer answered 429');
         if (answer.status !== 200)
           throw dependencyFailure('the remote authorizer', new Error(`status ${answer.status}`));
-        for (const name of forwarded) {
-          const value = answer.headers[name];
-          if (value !== undefined) session.header[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
+        Object.assign(
+          session.header,
+          forwardedAnswerHeaders(answer, config.forward_response_headers_to_upstream),
+        );
       },
     };
   },

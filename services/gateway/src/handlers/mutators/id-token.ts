@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { parseDuration } from '@mesh/config';
 import { SignJWT } from 'jose';
 import { compileTemplate, jsonEscape } from '../../rules/templates';
+import { dependencyFailure } from '../../pipeline/failures';
 import type { MutatorDefinition } from '../definition';
-import { loadSigningKey } from './signing-keys';
+import { KeySetCache } from '../jwks';
+import { remoteUrl } from '../remote-call';
+import { loadSigningKey, signingKeyOf, type SigningKey } from './signing-keys';
 
 interface IdTokenConfig {
   jwks_url: string;
@@ -13,6 +16,12 @@ interface IdTokenConfig {
 }
 
 /**
+ * How long a key set fetched over http(s) is used before it is fetched again (Oathkeeper's default
+ * `jwks_ttl`); a failed refresh keeps the last good keys.
+ */
+const remoteKeySetTtlMs = 30_000;
+
+/**
  * Replaces Authorization with `Bearer <JWT>` signed by the first key of jwks_url: iss, sub, iat, nbf, exp,
  * jti, plus the templated claims. The upstream verifies it against /.well-known/jwks.json.
  */
@@ -20,14 +29,32 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
   name: 'id_token',
   description: 'Sets `Authorization: Bearer <JWT>` signed with the first key of `jwks_url` (ES256 or RS256).',
   properties: {
-    jwks_url: { type: 'string', description: 'A file:// JWKS with the private signing keys.' },
+    jwks_url: {
+      type: 'string',
+      description:
+        'The JWKS with the private signing keys: file:// (read when the rules load) or http(s):// (fetched on first use, cached 30s).',
+    },
     issuer_url: { type: 'string', description: 'The `iss` of the tokens.' },
     ttl: { type: 'string', default: '15m', description: 'How long a token is valid.' },
     claims: { type: 'string', default: '', description: 'A JSON object template merged into the claims.' },
   },
   required: ['jwks_url', 'issuer_url'],
-  compile: (config, rule) => {
-    const key = loadSigningKey(config.jwks_url);
+  compile: (config, rule, services) => {
+    let signingKey: () => Promise<SigningKey>;
+    if (config.jwks_url.startsWith('file://')) {
+      const key = loadSigningKey(config.jwks_url);
+      signingKey = () => Promise.resolve(key);
+    } else if (/^https?:\/\//.test(config.jwks_url)) {
+      const url = remoteUrl('jwks_url', config.jwks_url).href;
+      const cache = new KeySetCache(services, remoteKeySetTtlMs, signingKeyOf);
+      signingKey = async () => {
+        try {
+          return await cache.keySet(url);
+        } catch (error) {
+          throw dependencyFailure('the id_token key set', error);
+        }
+      };
+    } else throw new Error(`jwks_url "${config.jwks_url}" is not a file:// or http(s):// URL`);
     const ttlSeconds = Math.max(1, Math.round(parseDuration('ttl', config.ttl) / 1000));
     const claims = config.claims ? compileTemplate(config.claims, rule.id, jsonEscape) : undefined;
     const probe = { subject: 'probe', extra: {}, captures: Array.from({ length: rule.groups }, () => 'x') };
@@ -46,6 +73,7 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
       mutate: async (_request, session) => {
         const context = { subject: session.subject, extra: session.extra, captures: session.captures };
         const extra = claims ? (JSON.parse(claims(context)) as Record<string, unknown>) : {};
+        const key = await signingKey();
         const now = Math.floor(Date.now() / 1000);
         const jwt = await new SignJWT({ ...extra })
           .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })

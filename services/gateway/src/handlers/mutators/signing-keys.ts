@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { parseJwks } from '../jwks';
 
 export interface SigningKey {
@@ -26,17 +26,14 @@ const algorithmOf = (jwk: JWK): 'ES256' | 'RS256' => {
 };
 
 /**
- * The first key of a private JWKS file signs (Oathkeeper uses the first key too); every key's public half
- * is published, so a rotation can add the next key before it signs. Read when the rules load.
+ * The first key of a private key set signs (Oathkeeper uses the first key too); every key's public half
+ * is published, so a rotation can add the next key before it signs.
  */
-export function loadSigningKey(jwksUrl: string): SigningKey {
-  if (!jwksUrl.startsWith('file://'))
-    throw new Error(`jwks_url "${jwksUrl}": only file:// key sets can hold the private keys`);
-  const set = parseJwks(readFileSync(fileURLToPath(jwksUrl), 'utf8'), jwksUrl);
+export function signingKeyOf(set: JSONWebKeySet, source: string): SigningKey {
   const keys = set.keys.map((jwk) => {
     if (typeof jwk.d !== 'string')
-      throw new Error(`${jwksUrl}: key ${jwk.kid ?? '(no kid)'} has no private part`);
-    if (!jwk.kid) throw new Error(`${jwksUrl}: every key needs a kid`);
+      throw new Error(`${source}: key ${jwk.kid ?? '(no kid)'} has no private part`);
+    if (!jwk.kid) throw new Error(`${source}: every key needs a kid`);
     const alg = algorithmOf(jwk);
     const privateKey = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
     const publicJwk = {
@@ -48,7 +45,12 @@ export function loadSigningKey(jwksUrl: string): SigningKey {
     return { kid: jwk.kid, alg, privateKey, publicJwk };
   });
   const [first] = keys;
-  if (!first) throw new Error(`${jwksUrl}: the key set is empty`);
+  if (!first) throw new Error(`${source}: the key set is empty`);
   for (const key of keys) published.set(key.kid, key.publicJwk);
   return first;
+}
+
+/** A file:// key set, read when the rules load. */
+export function loadSigningKey(jwksUrl: string): SigningKey {
+  return signingKeyOf(parseJwks(readFileSync(fileURLToPath(jwksUrl), 'utf8'), jwksUrl), jwksUrl);
 }
