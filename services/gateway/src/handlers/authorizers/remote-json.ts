@@ -1,9 +1,7 @@
-import { HttpError } from '@mesh/server';
-import { dependencyFailure, forbiddenRequest, isCallFailure } from '../../pipeline/failures';
 import { compileTemplate, headerEscape, jsonEscape } from '../../rules/templates';
 import type { AuthorizerDefinition } from '../definition';
 import { retry, retryPolicy, stringList, type RetryConfig } from '../properties';
-import { forwardedAnswerHeaders, remoteUrl } from '../remote-call';
+import { askAuthorizer, remoteUrl } from '../remote-call';
 
 interface RemoteJsonConfig {
   remote: string;
@@ -55,31 +53,22 @@ export const remoteJsonAuthorizer: AuthorizerDefinition<RemoteJsonConfig> = {
     return {
       authorize: async (request, session) => {
         const context = { subject: session.subject, extra: session.extra, captures: session.captures };
-        let answer;
-        try {
-          answer = await services.call({
-            method: 'POST',
-            url: remote,
-            headers: {
-              'content-type': 'application/json',
-              ...Object.fromEntries(headers.map(([name, template]) => [name, template(context)])),
-            },
-            body: payload(context),
-            signal: request.signal,
-            retry: policy,
-          });
-        } catch (error) {
-          if (!isCallFailure(error)) throw error;
-          throw dependencyFailure('the remote authorizer', error);
-        }
-        if (answer.status === 403) throw forbiddenRequest('the remote_json authorizer denied the request');
-        if (answer.status === 429)
-          throw new HttpError(429, 'Too Many Requests', 'the remote authorizer answered 429');
-        if (answer.status !== 200)
-          throw dependencyFailure('the remote authorizer', new Error(`status ${answer.status}`));
-        Object.assign(
-          session.header,
-          forwardedAnswerHeaders(answer, config.forward_response_headers_to_upstream),
+        await askAuthorizer(
+          'remote_json',
+          () =>
+            services.call({
+              method: 'POST',
+              url: remote,
+              headers: {
+                'content-type': 'application/json',
+                ...Object.fromEntries(headers.map(([name, template]) => [name, template(context)])),
+              },
+              body: payload(context),
+              signal: request.signal,
+              retry: policy,
+            }),
+          config.forward_response_headers_to_upstream,
+          session,
         );
       },
     };

@@ -1,8 +1,6 @@
-import { HttpError } from '@mesh/server';
-import { dependencyFailure, forbiddenRequest, isCallFailure } from '../../pipeline/failures';
 import { compileTemplate, headerEscape } from '../../rules/templates';
 import type { AuthorizerDefinition } from '../definition';
-import { forwardedAnswerHeaders, remoteUrl } from '../remote-call';
+import { askAuthorizer, remoteUrl } from '../remote-call';
 import { retry, retryPolicy, stringList, type RetryConfig } from '../properties';
 
 interface RemoteConfig {
@@ -59,29 +57,20 @@ export const remoteAuthorizer: AuthorizerDefinition<RemoteConfig> = {
           const value = template(context);
           if (value !== '') sent[name] = value;
         }
-        let answer;
-        try {
-          answer = await services.call({
-            method: 'POST',
-            url: remote,
-            headers: sent,
-            body,
-            timeoutMs: Math.max(1, deadlineAt - Date.now()),
-            signal: request.signal,
-            retry: policy,
-          });
-        } catch (error) {
-          if (!isCallFailure(error)) throw error;
-          throw dependencyFailure('the remote authorizer', error);
-        }
-        if (answer.status === 403) throw forbiddenRequest('the remote authorizer denied the request');
-        if (answer.status === 429)
-          throw new HttpError(429, 'Too Many Requests', 'the remote authorizer answered 429');
-        if (answer.status !== 200)
-          throw dependencyFailure('the remote authorizer', new Error(`status ${answer.status}`));
-        Object.assign(
-          session.header,
-          forwardedAnswerHeaders(answer, config.forward_response_headers_to_upstream),
+        await askAuthorizer(
+          'remote',
+          () =>
+            services.call({
+              method: 'POST',
+              url: remote,
+              headers: sent,
+              body,
+              timeoutMs: Math.max(1, deadlineAt - Date.now()),
+              signal: request.signal,
+              retry: policy,
+            }),
+          config.forward_response_headers_to_upstream,
+          session,
         );
       },
     };
