@@ -170,47 +170,25 @@ describe('fault table: misbehaving upstream, session check and the remote_json a
         },
       ]),
     );
-    const [{ loadConfig }, { gatewaySchema }, { serve }, { portOf }, { createLogger }, outbound] =
-      await Promise.all([
-        import('@mesh/config'),
-        import('../src/config'),
-        import('../src/serve'),
-        import('@mesh/server'),
-        import('@mesh/tracing'),
-        import('../src/outbound'),
-      ]);
+    const [{ testGatewayConfig }, { serve }, { portOf }, { createLogger }, outbound] = await Promise.all([
+      import('./support/gateway-config'),
+      import('../src/serve'),
+      import('@mesh/server'),
+      import('@mesh/tracing'),
+      import('../src/outbound'),
+    ]);
     httpAgent = outbound.httpAgent;
-    const config = loadConfig<import('../src/config').GatewayConfig>({
-      schema: gatewaySchema,
-      env: {},
-      flags: [
-        'serve.proxy.port=0',
-        'serve.api.port=0',
-        'serve.prometheus.port=0',
-        `access_rules.repositories=file://${file}`,
-        'timeouts.handlers=1s',
-        'timeouts.upstream=1s',
-        'timeouts.upstream_idle=500ms',
-      ],
-    });
+    const config = testGatewayConfig(file, [
+      'timeouts.handlers=1s',
+      'timeouts.upstream=1s',
+      'timeouts.upstream_idle=500ms',
+    ]);
     gateway = await serve(config, { log: createLogger('gateway', 'silent') });
     port = portOf(gateway.proxyServer);
     // The abort cases need deadlines far beyond the test, so that only the abort can close a held call.
-    patient = await serve(
-      loadConfig<import('../src/config').GatewayConfig>({
-        schema: gatewaySchema,
-        env: {},
-        flags: [
-          'serve.proxy.port=0',
-          'serve.api.port=0',
-          'serve.prometheus.port=0',
-          `access_rules.repositories=file://${file}`,
-          'timeouts.handlers=60s',
-          'timeouts.upstream=60s',
-        ],
-      }),
-      { log: createLogger('gateway', 'silent') },
-    );
+    patient = await serve(testGatewayConfig(file, ['timeouts.handlers=60s', 'timeouts.upstream=60s']), {
+      log: createLogger('gateway', 'silent'),
+    });
     patientPort = portOf(patient.proxyServer);
   });
 

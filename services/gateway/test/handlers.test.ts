@@ -272,29 +272,18 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
         errors: [{ handler: 'www_authenticate', config: { realm: 'documents' } }],
       },
     ];
-    const [{ loadConfig }, { gatewaySchema }, { serve }, { portOf }, { createLogger }, repository] =
-      await Promise.all([
-        import('@mesh/config'),
-        import('../src/config'),
-        import('../src/serve'),
-        import('@mesh/server'),
-        import('@mesh/tracing'),
-        import('../src/rules/repository'),
-      ]);
+    const [{ testGatewayConfig }, { serve }, { portOf }, { createLogger }, repository] = await Promise.all([
+      import('./support/gateway-config'),
+      import('../src/serve'),
+      import('@mesh/server'),
+      import('@mesh/tracing'),
+      import('../src/rules/repository'),
+    ]);
     loadRules = repository.loadRules;
     let count = 0;
     configFor = (list, flags = []) => {
       count += 1;
-      return loadConfig<GatewayConfig>({
-        schema: gatewaySchema,
-        env: {},
-        flags: [
-          'serve.proxy.port=0',
-          'serve.api.port=0',
-          `access_rules.repositories=file://${file(`rules-${count}.json`, list)}`,
-          ...flags,
-        ],
-      });
+      return testGatewayConfig(file(`rules-${count}.json`, list), flags);
     };
     gateway = await serve(configFor(rules), { log: createLogger('gateway', 'silent') });
     gatewayUrl = `http://127.0.0.1:${portOf(gateway.proxyServer)}`;

@@ -119,24 +119,13 @@ describe('the gateway pipeline against stub dependencies', () => {
         },
       ]),
     );
-    const [{ loadConfig }, { gatewaySchema }, { serve }, { portOf }, { createLogger }] = await Promise.all([
-      import('@mesh/config'),
-      import('../src/config'),
+    const [{ testGatewayConfig }, { serve }, { portOf }, { createLogger }] = await Promise.all([
+      import('./support/gateway-config'),
       import('../src/serve'),
       import('@mesh/server'),
       import('@mesh/tracing'),
     ]);
-    const config = loadConfig<import('../src/config').GatewayConfig>({
-      schema: gatewaySchema,
-      env: {},
-      flags: [
-        'serve.proxy.port=0',
-        'serve.api.port=0',
-        'serve.prometheus.port=0',
-        `access_rules.repositories=file://${file}`,
-        'timeouts.handlers=1s',
-      ],
-    });
+    const config = testGatewayConfig(file, ['timeouts.handlers=1s']);
     gateway = await serve(config, { log: createLogger('gateway', 'silent') });
     gatewayUrl = `http://127.0.0.1:${portOf(gateway.proxyServer)}`;
   });

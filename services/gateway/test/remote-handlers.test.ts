@@ -244,31 +244,18 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
         ],
       }),
     ];
-    const [{ loadConfig }, { gatewaySchema }, { serve }, { portOf }, { createLogger }, repository] =
-      await Promise.all([
-        import('@mesh/config'),
-        import('../src/config'),
-        import('../src/serve'),
-        import('@mesh/server'),
-        import('@mesh/tracing'),
-        import('../src/rules/repository'),
-      ]);
+    const [{ testGatewayConfig }, { serve }, { portOf }, { createLogger }, repository] = await Promise.all([
+      import('./support/gateway-config'),
+      import('../src/serve'),
+      import('@mesh/server'),
+      import('@mesh/tracing'),
+      import('../src/rules/repository'),
+    ]);
     loadRules = repository.loadRules;
     let count = 0;
     configFor = (list, flags = []) => {
       count += 1;
-      return loadConfig<GatewayConfig>({
-        schema: gatewaySchema,
-        env: {},
-        flags: [
-          'serve.proxy.port=0',
-          'serve.api.port=0',
-          'serve.prometheus.port=0',
-          `access_rules.repositories=file://${writeRules(`rules-${count}.json`, list)}`,
-          'timeouts.handlers=2s',
-          ...flags,
-        ],
-      });
+      return testGatewayConfig(writeRules(`rules-${count}.json`, list), ['timeouts.handlers=2s', ...flags]);
     };
     gateway = await serve(configFor(rules), { log: createLogger('gateway', 'silent') });
     port = portOf(gateway.proxyServer);
