@@ -17,8 +17,8 @@ type BoundEmitter = EventEmitter & { [boundContext]?: Context };
  * listeners run in the bound context, and leaves listeners as they are.
  *
  * The one difference: listeners added before the binding also run in the bound context (the maintained
- * manager leaves them in whatever context emits). The emitters bound are the instrumentation's, bound
- * right after they are created, before anyone else listens. `tracing.emitter_binding: opentelemetry`
+ * manager leaves them in whatever context emits). The instrumentation binds each emitter before the
+ * service adds a listener, so these are only Node's own. `tracing.emitter_binding: opentelemetry`
  * selects the maintained manager.
  */
 export class EmitBindingContextManager extends AsyncLocalStorageContextManager {
