@@ -53,6 +53,7 @@ describe('Prometheus metrics after the end-to-end flows', () => {
     const discovery = await fetch(`${mesh.urls.oauth2Public}/.well-known/openid-configuration`);
     assert.equal(discovery.status, 200);
     const discoveryTrace = traceIdOf(discovery.headers);
+    assert.ok(discoveryTrace, 'the discovery answer names its trace');
     responses.push(
       await getDocument(mesh.urls.gateway, 'doc-1', alice.sessionToken),
       await getDocument(mesh.urls.gateway, 'doc-1', bob.sessionToken),

@@ -1,4 +1,5 @@
 import { diag, DiagLogLevel, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -20,6 +21,7 @@ import {
   type ServiceIdentity,
 } from './config/resolve';
 import type { TracingConfig } from './config/schema';
+import { EmitBindingContextManager } from './emitter-binding';
 import { WarnOnceExporter } from './export-warnings';
 import { httpInstrumentationConfig } from './http/server-spans';
 import type { Logger } from './logger';
@@ -161,7 +163,14 @@ export function startTracing(
   const processorConfig = { ...batchLimits, selfObsMeterProvider: sdkSelfMetricsProvider() };
   const processor = new BatchSpanProcessor(new WarnOnceExporter(exporter, log, target), processorConfig);
   const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
-  provider.register({ propagator: createPropagator(extraPropagators) });
+  // The http instrumentation binds each request's emitters to its context. The maintained context manager
+  // wraps every listener added to them; `emit` (the default) wraps each emitter's emit once instead
+  // (emitter-binding.ts, docs/tracing.md "Emitter binding").
+  const contextManager =
+    resolved.config.emitter_binding === 'opentelemetry'
+      ? new AsyncLocalStorageContextManager()
+      : new EmitBindingContextManager();
+  provider.register({ propagator: createPropagator(extraPropagators), contextManager });
   // Only the instrumentations of the trace contract are loaded: the auto-instrumentation bundle and NodeSDK
   // would load some forty instrumentations and the metrics and logs SDKs, 16 MB per service for nothing.
   // The express layers are not spans (the contract puts SQL spans right under the server span): all the

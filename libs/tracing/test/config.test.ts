@@ -168,7 +168,7 @@ describe('tracing config', () => {
       name: 'unknown key in the file',
       file: 'tracing:\n  provder: otel\n',
       message:
-        'tracing.provder: "unknown key" is not one of provider, service_name, service_version, deployment_environment, express_instrumentation, providers',
+        'tracing.provder: "unknown key" is not one of provider, service_name, service_version, deployment_environment, express_instrumentation, emitter_binding, providers',
     },
   ];
   for (const row of badValues) {

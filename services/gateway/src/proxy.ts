@@ -9,6 +9,7 @@ import type { Decision } from './pipeline/decide';
 import { clientClosedRequest } from './pipeline/failures';
 import { agentFor, codedError, isStaleSocketFailure, requestFor } from './outbound';
 import { endToEndHeaders } from './end-to-end-headers';
+import { relayAnswer } from './relay';
 
 const tracer = trace.getTracer('gateway');
 
@@ -55,9 +56,9 @@ function upstreamFailure(error: unknown): HttpError {
 
 /**
  * Streams the request to the rule's upstream and the answer back, under one CLIENT span `upstream`, ended
- * exactly once. Both directions use `stream.pipeline`, so an error on either side destroys the other: an
- * upstream that breaks mid-body destroys the client's response (the client sees the cut, never a hang), and
- * a client that goes away destroys the upstream request (its socket is not returned to the pool). The http
+ * exactly once. An error on either side destroys the other (the body with `stream.pipeline`, the answer
+ * with `relayAnswer`): an upstream that breaks mid-body destroys the client's response (the client sees
+ * the cut, never a hang), and a client that goes away destroys the upstream request (its socket is not returned to the pool). The http
  * instrumentation is suppressed for this call (its span would sit between `upstream` and the upstream's
  * server span); the context is injected here instead, in every format the propagator knows.
  */
@@ -172,13 +173,10 @@ export function proxyToUpstream(target: ProxyTarget): Promise<void> {
               target.idleTimeoutMs,
             );
             answer.on('data', () => idle.refresh());
-            pipeline(answer, response, (error) => {
+            relayAnswer(answer, response, (error) => {
               clearTimeout(idle);
-              if (error) {
-                response.destroy();
-                outgoing.destroy();
-              }
-              settle(error ?? undefined);
+              if (error) outgoing.destroy();
+              settle(error);
             });
           });
           if (buffered) outgoing.end(buffered);

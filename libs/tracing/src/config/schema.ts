@@ -13,7 +13,7 @@ const samplingRatio = (description: string): SchemaNode => ({
 
 /**
  * The `tracing` block: Ory's keys with Ory's meanings, plus a superset (otlp.protocol, the datadog and
- * instana agent addresses, service_version, express_instrumentation). The single source for validation,
+ * instana agent addresses, service_version, express_instrumentation, emitter_binding). The single source for validation,
  * defaults, docs and help.
  */
 export const tracingSchema: SchemaNode = {
@@ -56,6 +56,13 @@ export const tracingSchema: SchemaNode = {
       default: 'route',
       description:
         "Server span route: 'route' reads express's matched route; 'opentelemetry' loads instrumentation-express.",
+    },
+    emitter_binding: {
+      type: 'string',
+      enum: ['emit', 'opentelemetry'],
+      default: 'emit',
+      description:
+        "How a request's emitters keep its context: 'emit' wraps each emitter's emit once; 'opentelemetry' is the maintained context manager, which wraps every listener.",
     },
     providers: {
       type: 'object',
@@ -206,6 +213,7 @@ export interface TracingConfig {
   service_version: string;
   deployment_environment: string;
   express_instrumentation: 'route' | 'opentelemetry';
+  emitter_binding: 'emit' | 'opentelemetry';
   providers: {
     jaeger: { local_agent_address: string; sampling: { server_url: string; trace_id_ratio: number } };
     otlp: {

@@ -1,0 +1,3 @@
+import { describeEmitterBinding } from './emitter-binding-support';
+
+describeEmitterBinding('emit');
