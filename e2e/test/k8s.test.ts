@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -19,8 +19,10 @@ import { buildOverlay, validateObject, type K8sObject } from '../src/k8s/manifes
 import { metricsListeners, valueAt, type MeteredService } from '../src/metrics-endpoints';
 import { repoRoot, serviceSchema } from '../src/service-config';
 
+/** The services infra/k8s deploys with a metrics port (every Ory-style one). */
+const meshServices: MeteredService[] = ['identity', 'permission', 'documents', 'gateway', 'oauth2'];
 /** The services infra/k8s deploys: those with a config file in infra/compose/config. */
-const meshServices: MeteredService[] = ['identity', 'permission', 'documents', 'gateway'];
+const deployedServices: ServiceName[] = [...meshServices, 'web'];
 const overlays = { dev: buildOverlay('dev'), prod: buildOverlay('prod') };
 const scratch = mkdtempSync(join(tmpdir(), 'mesh-k8s-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -146,7 +148,7 @@ for (const [overlay, objects] of Object.entries(overlays)) {
       }
     });
 
-    for (const service of meshServices) {
+    for (const service of deployedServices) {
       describe(`service ${service}`, () => {
         const deployment = named<IDeployment>(objects, 'Deployment', service);
         const container = containerOf(deployment);
@@ -200,10 +202,14 @@ for (const [overlay, objects] of Object.entries(overlays)) {
           assert.equal(valueAt(config, 'tracing.providers.otlp.server_url'), `otel-collector:${http?.port}`);
         });
 
-        test('Prometheus scrape annotations name its metrics port and path', () => {
+        test('Prometheus scrape annotations name its metrics port and path (web has none)', () => {
+          const annotations = deployment.spec?.template.metadata?.annotations ?? {};
+          if (service === 'web') {
+            assert.equal(annotations['prometheus.io/scrape'], undefined);
+            return;
+          }
           const config = podConfig(objects, service);
           const listener = metricsListeners[service];
-          const annotations = deployment.spec?.template.metadata?.annotations ?? {};
           assert.equal(annotations['prometheus.io/scrape'], 'true');
           assert.equal(Number(annotations['prometheus.io/port']), valueAt(config, listener.portKey));
           assert.equal(annotations['prometheus.io/path'], listener.path(config));
@@ -240,9 +246,17 @@ for (const [overlay, objects] of Object.entries(overlays)) {
       assert.deepEqual(allowedSources(policies, 'documents', 'public'), ['gateway']);
       for (const service of ['identity', 'permission']) {
         const publicPort = service === 'identity' ? 'public' : 'read';
-        assert.deepEqual(allowedSources(policies, service, publicPort).sort(), ['documents', 'gateway']);
+        assert.deepEqual(allowedSources(policies, service, publicPort).sort(), [
+          'documents',
+          'gateway',
+          'web',
+        ]);
       }
-      assert.deepEqual(allowedSources(policies, 'permission', 'write'), []);
+      assert.deepEqual(allowedSources(policies, 'permission', 'write'), ['web']);
+      assert.deepEqual(allowedSources(policies, 'documents', 'admin').sort(), [prometheus, 'web']);
+      assert.deepEqual(allowedSources(policies, 'oauth2', 'admin').sort(), [prometheus, 'gateway']);
+      assert.deepEqual(allowedSources(policies, 'oauth2', 'public'), ['any-pod']);
+      assert.deepEqual(allowedSources(policies, 'web', 'public'), ['gateway']);
       // Prometheus reaches each service's metrics port and nothing else.
       for (const service of meshServices) {
         const container = containerOf(named<IDeployment>(objects, 'Deployment', service));
@@ -311,7 +325,40 @@ for (const [overlay, objects] of Object.entries(overlays)) {
   });
 }
 
+/**
+ * Every `http://<host>:<port>` the rules and the services' config files name, with a host name (not an IP):
+ * the addresses the mesh calls inside a cluster.
+ */
+function namedAddresses(): { host: string; port: number; file: string }[] {
+  const files = [
+    'infra/rules/access-rules.yml',
+    ...readdirSync(join(repoRoot, 'infra/compose/config')).map((name) => `infra/compose/config/${name}`),
+  ];
+  return files.flatMap((file) =>
+    [...readFileSync(join(repoRoot, file), 'utf8').matchAll(/https?:\/\/([a-z][a-z0-9-]*):(\d+)/g)].map(
+      ([, host = '', port = '']) => ({ host, port: Number(port), file }),
+    ),
+  );
+}
+
 describe('infra/k8s overlay specifics', () => {
+  test('every service the rules and configs call is deployed: a Service of that name serves the port', () => {
+    const addresses = namedAddresses();
+    assert.ok(
+      ['oauth2', 'web'].every((host) => addresses.some((address) => address.host === host)),
+      'the rules name oauth2 and web',
+    );
+    for (const [overlay, objects] of Object.entries(overlays))
+      for (const { host, port, file } of addresses) {
+        const service = ofKind<IService>(objects, 'Service').find((found) => found.metadata.name === host);
+        assert.ok(service, `${overlay}: ${file} calls ${host}, which has no Service`);
+        assert.ok(
+          (service.spec?.ports ?? []).some((candidate) => candidate.port === port),
+          `${overlay}: ${file} calls ${host}:${port}, which the Service does not serve`,
+        );
+      }
+  });
+
   test('dev: one replica each, PostgreSQL with the compose init script, Jaeger v2 all-in-one, DSNs into it', () => {
     const objects = overlays.dev;
     for (const deployment of ofKind<IDeployment>(objects, 'Deployment'))
@@ -326,7 +373,7 @@ describe('infra/k8s overlay specifics', () => {
       /^jaegertracing\/jaeger:2\.\d+\.\d+$/,
     );
     const secret = generated<{ data?: Record<string, string> }>(objects, 'Secret', 'mesh-dsn');
-    for (const service of ['identity', 'permission', 'documents']) {
+    for (const service of ['identity', 'permission', 'documents', 'oauth2']) {
       const dsn = Buffer.from(secret.data?.[service] ?? '', 'base64').toString();
       assert.match(dsn, new RegExp(`^postgres://mesh:mesh@postgres:5432/${service}\\?`));
     }
@@ -357,12 +404,13 @@ describe('infra/k8s overlay specifics', () => {
   test('prod: DSNs from a Secret you create (none in the repo), HPA on the gateway, a PDB per service', () => {
     const objects = overlays.prod;
     assert.deepEqual(ofKind(objects, 'Secret'), []);
-    for (const service of ['identity', 'permission', 'documents'] as const) {
+    for (const service of ['identity', 'permission', 'documents', 'oauth2'] as const) {
       const deployment = named<IDeployment>(objects, 'Deployment', service);
       const dsn = containerOf(deployment).env?.find((variable) => variable.name === 'DSN');
       assert.deepEqual(dsn?.valueFrom?.secretKeyRef, { name: 'mesh-dsn', key: service });
       assert.ok((deployment.spec?.replicas ?? 0) >= 2, `${service} replicas`);
     }
+    assert.ok((named<IDeployment>(objects, 'Deployment', 'web').spec?.replicas ?? 0) >= 2, 'web replicas');
     const hpa = named<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler', 'gateway');
     assert.deepEqual(hpa.spec?.scaleTargetRef, {
       apiVersion: 'apps/v1',
@@ -375,7 +423,7 @@ describe('infra/k8s overlay specifics', () => {
       undefined,
       'the HPA owns it',
     );
-    for (const service of meshServices) {
+    for (const service of deployedServices) {
       const budget = named<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', service);
       assert.deepEqual(budget.spec?.selector?.matchLabels, { 'app.kubernetes.io/name': service });
     }
