@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { GatewayConfig } from '../src/config';
 import type { GatewayServers } from '../src/serve';
 
@@ -223,6 +223,16 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
         ],
       },
       {
+        ...base('id-token-short', 'id-token-short'),
+        authenticators: [{ handler: 'anonymous' }],
+        mutators: [
+          {
+            handler: 'id_token',
+            config: { jwks_url: `file://${idTokenKeys}`, issuer_url: 'http://gateway.test/', ttl: '1s' },
+          },
+        ],
+      },
+      {
         ...base('client-credentials', 'client-credentials'),
         authenticators: [
           {
@@ -369,6 +379,28 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload.sub, 'anonymous');
     assert.equal(payload.doc, 'doc-7');
+  });
+
+  it('id_token: a token is reused for the same subject and claims until a tenth of its ttl is left, as in Oathkeeper', async () => {
+    const tokenFor = async (path: string) => {
+      assert.equal((await get(path)).status, 200);
+      return String(upstreamSeen.at(-1)?.authorization ?? '');
+    };
+    const first = await tokenFor('/id-token/doc-7');
+    assert.equal(await tokenFor('/id-token/doc-7'), first, 'the same subject and claims: the cached token');
+    assert.notEqual(await tokenFor('/id-token/doc-8'), first, 'other claims: another token');
+    // ttl 1s: the token is reused while more than 100 ms of it is left, then a new one is signed.
+    const short = await tokenFor('/id-token-short/x');
+    assert.equal(await tokenFor('/id-token-short/x'), short);
+    const deadline = Date.now() + 5_000;
+    let renewed = short;
+    while (renewed === short && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      renewed = await tokenFor('/id-token-short/x');
+    }
+    assert.notEqual(renewed, short, 'a token near its expiry is signed anew');
+    const { exp } = decodeJwt(renewed.slice(7));
+    assert.ok((exp ?? 0) * 1000 > Date.now(), 'the new token has not expired');
   });
 
   it('oauth2_client_credentials: Basic client credentials checked by a grant (cached); wrong ones are 401', async () => {

@@ -21,9 +21,14 @@ interface IdTokenConfig {
  */
 const remoteKeySetTtlMs = 30_000;
 
+/** The most tokens one id_token mutator keeps; the oldest goes first. */
+const maxCachedTokens = 10_000;
+
 /**
  * Replaces Authorization with `Bearer <JWT>` signed by the first key of jwks_url: iss, sub, iat, nbf, exp,
- * jti, plus the templated claims. The upstream verifies it against /.well-known/jwks.json.
+ * jti, plus the templated claims. The upstream verifies it against /.well-known/jwks.json. As Oathkeeper
+ * does, a token is reused for the same key, subject and claims until less than a tenth of its ttl is left,
+ * so a session's requests do not each pay a signature.
  */
 export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
   name: 'id_token',
@@ -68,12 +73,20 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new Error('the id_token claims are not a JSON object once filled in');
     }
+    const tokens = new Map<string, { jwt: string; expiresAtMs: number }>();
     return {
       setsHeaders: [],
       mutate: async (_request, session) => {
         const context = { subject: session.subject, extra: session.extra, captures: session.captures };
-        const extra = claims ? (JSON.parse(claims(context)) as Record<string, unknown>) : {};
+        const filledClaims = claims ? claims(context) : '';
         const key = await signingKey();
+        const cacheKey = `${key.kid}\n${session.subject}\n${filledClaims}`;
+        const cached = tokens.get(cacheKey);
+        if (cached && cached.expiresAtMs - Date.now() > ttlSeconds * 100) {
+          session.header.authorization = `Bearer ${cached.jwt}`;
+          return;
+        }
+        const extra = filledClaims ? (JSON.parse(filledClaims) as Record<string, unknown>) : {};
         const now = Math.floor(Date.now() / 1000);
         const jwt = await new SignJWT({ ...extra })
           .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
@@ -84,6 +97,9 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
           .setExpirationTime(now + ttlSeconds)
           .setJti(randomUUID())
           .sign(key.privateKey);
+        tokens.delete(cacheKey);
+        if (tokens.size >= maxCachedTokens) tokens.delete(tokens.keys().next().value as string);
+        tokens.set(cacheKey, { jwt, expiresAtMs: (now + ttlSeconds) * 1000 });
         session.header.authorization = `Bearer ${jwt}`;
       },
     };
