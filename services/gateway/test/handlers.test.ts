@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import type { GatewayConfig } from '../src/config';
 import type { GatewayServers } from '../src/serve';
+import { minimalRule } from './support/minimal-rule';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-handlers-'));
 const file = (name: string, content: unknown) => {
@@ -472,16 +473,7 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
   ];
   for (const [what, overrides, message] of refused) {
     it(`refuses ${what} when the rules load, naming the file, the rule and the key`, () => {
-      const rule = {
-        id: 'r',
-        match: { url: 'http://<[^/]+>/r', methods: ['GET'] },
-        authenticators: [{ handler: 'noop' }],
-        authorizer: { handler: 'allow' },
-        mutators: [{ handler: 'noop' }],
-        upstream: { url: 'http://127.0.0.1:1' },
-        ...overrides,
-      };
-      assert.throws(() => loadRules(configFor([rule])), message);
+      assert.throws(() => loadRules(configFor([minimalRule(overrides)])), message);
     });
   }
 

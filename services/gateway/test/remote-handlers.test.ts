@@ -14,6 +14,7 @@ const tracing = startInMemoryTracing({ name: 'gateway', version: 'test' });
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import type { GatewayConfig } from '../src/config';
 import type { GatewayServers } from '../src/serve';
+import { minimalRule } from './support/minimal-rule';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-remote-'));
 const writeRules = (name: string, rules: unknown) => {
@@ -549,16 +550,7 @@ describe('remote authorizer, hydrator mutator, id_token with an http(s) JWKS', (
   ];
   for (const [what, overrides, message] of refused) {
     it(`refuses ${what} when the rules load`, () => {
-      const rule = {
-        id: 'r',
-        match: { url: 'http://<[^/]+>/r', methods: ['GET'] },
-        authenticators: [{ handler: 'noop' }],
-        authorizer: { handler: 'allow' },
-        mutators: [{ handler: 'noop' }],
-        upstream: { url: 'http://127.0.0.1:1' },
-        ...overrides,
-      };
-      assert.throws(() => loadRules(configFor([rule])), message);
+      assert.throws(() => loadRules(configFor([minimalRule(overrides)])), message);
     });
   }
 });
