@@ -119,14 +119,20 @@ export async function seedDemo(urls: MeshUrls): Promise<Record<DemoUser, string>
     expectStatus(`create identity ${email}`, created, 201);
     ids[user] = created.body.id;
   }
+  const tuples = demoTuples(ids);
   for (const document of demoDocuments) {
+    // The owner a document shows is the one its Document#owners tuple names (doc-1: alice).
+    const owner = tuples.find(
+      (tuple) =>
+        tuple.namespace === 'Document' && tuple.object === document.id && tuple.relation === 'owners',
+    )?.subject_id;
     const response = await call(`${urls.documentsAdmin}/documents/${document.id}`, {
       method: 'PUT',
-      body: JSON.stringify({ title: document.title, body: document.body }),
+      body: JSON.stringify({ title: document.title, body: document.body, ...(owner ? { owner } : {}) }),
     });
     expectStatus(`PUT /documents/${document.id}`, response, 200, 201);
   }
-  for (const tuple of demoTuples(ids)) {
+  for (const tuple of tuples) {
     const response = await call(`${urls.permissionWrite}/admin/relation-tuples`, {
       method: 'PUT',
       body: JSON.stringify(tuple),

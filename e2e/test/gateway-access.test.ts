@@ -124,9 +124,10 @@ describe('the gateway with the real services', () => {
     for (const headers of alternatives) {
       const response = await fetch(`${mesh.urls.gateway}/documents/doc-1`, { headers });
       assert.equal(response.status, 200, JSON.stringify(headers).slice(0, 20));
-      const body = (await response.json()) as { id: string; viewed_by: string };
+      const body = (await response.json()) as { id: string; owner: string; viewed_by: string };
       assert.equal(body.id, 'doc-1');
       assert.equal(body.viewed_by, ids.alice);
+      assert.equal(body.owner, ids.alice, "the seed's owner is the one doc-1's owners tuple names");
     }
   });
 
