@@ -54,7 +54,13 @@ describe('npm run bench', () => {
       try {
         const output = join(dir, 'results.json');
         const run = spawnSync(process.execPath, [benchMain], {
-          env: { ...process.env, BENCH_DURATION: '1', BENCH_WARMUP: '1', BENCH_OUTPUT: output },
+          env: {
+            ...process.env,
+            BENCH_DURATION: '1',
+            BENCH_WARMUP: '1',
+            BENCH_ACCESS_WARMUP: '2',
+            BENCH_OUTPUT: output,
+          },
           encoding: 'utf8',
           timeout: 400_000,
         });
@@ -93,7 +99,11 @@ describe('npm run bench', () => {
           anchors: Record<string, unknown>;
           accessShape: Record<string, unknown>;
           cpuMsPerAccessRequest: Record<string, { byService: Record<string, number>; sum: number }>;
+          settings: Record<string, number>;
         };
+        // The access scenarios warm up for their own time (BENCH_ACCESS_WARMUP), not the others' BENCH_WARMUP.
+        assert.equal(report.settings.accessWarmupSeconds, 2, 'settings.accessWarmupSeconds');
+        assert.equal(report.settings.warmupSeconds, 1, 'settings.warmupSeconds');
         assert.deepEqual(
           report.scenarios.map((result) => result.scenario),
           scenarios,
@@ -343,7 +353,13 @@ describe('npm run bench:profile', () => {
       const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
       try {
         const run = spawnSync(process.execPath, [join(__dirname, '..', 'src', 'bench', 'profile.js')], {
-          env: { ...process.env, BENCH_DURATION: '1', BENCH_WARMUP: '1', BENCH_PROFILE_DIR: dir },
+          env: {
+            ...process.env,
+            BENCH_DURATION: '1',
+            BENCH_WARMUP: '1',
+            BENCH_ACCESS_WARMUP: '1',
+            BENCH_PROFILE_DIR: dir,
+          },
           encoding: 'utf8',
           timeout: 300_000,
         });

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import type { Mesh } from '../mesh';
 import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
-import { accessLoad, benchSettings, startBenchMesh, warmed } from './access-mesh';
+import { benchSettings, startBenchMesh, warmed, warmedAccess } from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
 import { ProcessSampler } from './process-stats';
@@ -13,7 +13,7 @@ import { commonShape } from './trace-shape';
 import { introspectionLoad, tokenLoad } from './oauth2-load';
 import { machineToken, seedMachine } from '../machine-client';
 
-const { connections, durationSeconds, warmupSeconds, anchorSeconds } = benchSettings;
+const { connections, durationSeconds, warmupSeconds, accessWarmupSeconds, anchorSeconds } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
 const loginConnections = 4;
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   const print = (line: string) => process.stdout.write(`${line}\n`);
   print(
-    `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up`,
+    `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up (the access scenarios ${accessWarmupSeconds} s)`,
   );
 
   const baseline = await spawnListening('baseline-server.js', process.env);
@@ -123,14 +123,14 @@ async function main(): Promise<void> {
 
   const off = await startBenchMesh({ TRACING_PROVIDER: '' });
   const offScrapes = scrapeEverySecond(off.mesh);
-  results.push(await measured('access-off', pidsOf(off.mesh), warmed(accessLoad(off))));
+  results.push(await measured('access-off', pidsOf(off.mesh), warmedAccess(off)));
   await offScrapes.stop();
   await off.mesh.stop();
 
   const on = await startBenchMesh({});
   const pids = pidsOf(on.mesh);
   const onScrapes = scrapeEverySecond(on.mesh);
-  results.push(await measured('access-on', pids, warmed(accessLoad(on))));
+  results.push(await measured('access-on', pids, warmedAccess(on)));
   await onScrapes.stop();
   // The access request's shape, from the traces this run produced (before the next scenarios evict them).
   const sink = on.mesh.sink;
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     {},
     { serviceEnv: { gateway: { TRACING_PROVIDERS_OTLP_SAMPLING_SAMPLING_RATIO: '0' } } },
   );
-  results.push(await measured('access-unsampled', pidsOf(unsampled.mesh), warmed(accessLoad(unsampled))));
+  results.push(await measured('access-unsampled', pidsOf(unsampled.mesh), warmedAccess(unsampled)));
   await unsampled.mesh.stop();
 
   const byName = (name: string) => results.find((result) => result.scenario === name) as ScenarioResult;
@@ -277,7 +277,14 @@ async function main(): Promise<void> {
   };
   const report = {
     machine: { cpus: availableParallelism(), node: process.version },
-    settings: { connections, durationSeconds, warmupSeconds, anchorSeconds, loginConnections },
+    settings: {
+      connections,
+      durationSeconds,
+      warmupSeconds,
+      accessWarmupSeconds,
+      anchorSeconds,
+      loginConnections,
+    },
     anchors: { ...anchors, floorMsPerRequest: floor, sdkMsPerRequest: sdk },
     accessShape: { ...shape, tracesWithThisShape: shaped.traces },
     cpuMsPerAccessRequest,

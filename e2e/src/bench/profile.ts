@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ServiceName } from '@mesh/testkit';
 import { repoRoot } from '../service-config';
-import { accessLoad, startBenchMesh, warmed } from './access-mesh';
+import { startBenchMesh, warmedAccess } from './access-mesh';
 import { isCpuProfile, summarizeProfile } from './profile-summary';
 
 const services: readonly ServiceName[] = ['gateway', 'identity', 'permission', 'documents'];
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     ]),
   );
   const bench = await startBenchMesh(tracingOff ? { TRACING_PROVIDER: '' } : {}, { nodeFlags });
-  const load = warmed(accessLoad(bench));
+  // The bench's warm-up of the access scenarios: the profile is of the steady state, not of the JIT.
+  const load = warmedAccess(bench);
   await load.warmup();
   const result = await load.run();
   await bench.mesh.stop();
