@@ -1,6 +1,7 @@
 import {
   databaseSchema,
   dsnSchema,
+  durationPattern,
   listenerSchema,
   logSchema,
   type DatabaseConfig,
@@ -63,6 +64,32 @@ export const documentsSchema: SchemaNode = {
           default: ['ES256'],
           description: 'The signing algorithms accepted.',
         },
+        cache: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            'Verified tokens, reused by their exact text (the gateway reuses one token per session): each is verified once, then trusted until its exp and at most `ttl`.',
+          properties: {
+            enabled: {
+              type: 'boolean',
+              default: true,
+              description: 'false: every request verifies its token.',
+            },
+            ttl: {
+              type: 'string',
+              pattern: durationPattern,
+              default: '30s',
+              description:
+                'How long a verified token is trusted without verifying it again (never past its exp): the longest a withdrawn gateway key keeps covering a token it signed.',
+            },
+            max_tokens: {
+              type: 'integer',
+              minimum: 1,
+              default: 10000,
+              description: 'The most tokens kept; the oldest goes first.',
+            },
+          },
+        },
       },
     },
     log: logSchema,
@@ -75,6 +102,7 @@ export interface IdTokenConfig {
   trusted_issuers: string[];
   target_audience: string[];
   allowed_algorithms: string[];
+  cache: { enabled: boolean; ttl: string; max_tokens: number };
 }
 
 export interface DocumentsConfig {

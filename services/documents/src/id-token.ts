@@ -1,7 +1,9 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { parseDuration } from '@mesh/config';
 import { HttpError, serviceUnavailable, unauthorized } from '@mesh/server';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { IdTokenConfig } from './config';
+import { VerifiedTokens } from './verified-tokens';
 
 const tracer = trace.getTracer('documents');
 
@@ -46,7 +48,9 @@ function bearerToken(authorization: string | undefined): string {
 /**
  * Zero trust: the subject of a request is the `sub` of the gateway's id_token, verified against the
  * gateway's published keys (fetched by jose, so the fetch is an http client span under `id_token.Verify`).
- * Throws a 401 HttpError for a missing or bad token, a 503 when the keys cannot be fetched.
+ * A token verified before is reused from `id_token.cache` (verified-tokens.ts); the span says which
+ * (`id_token.cached`). Throws a 401 HttpError for a missing or bad token, a 503 when the keys cannot be
+ * fetched.
  */
 export function idTokenVerifier(
   config: IdTokenConfig,
@@ -58,11 +62,23 @@ export function idTokenVerifier(
     requiredClaims: ['sub', 'exp'],
     ...(config.target_audience.length > 0 ? { audience: config.target_audience } : {}),
   };
+  const verified = config.cache.enabled
+    ? new VerifiedTokens(parseDuration('id_token.cache.ttl', config.cache.ttl), config.cache.max_tokens)
+    : undefined;
   return (authorization) =>
     tracer.startActiveSpan('id_token.Verify', async (span) => {
       try {
-        const { payload } = await jwtVerify(bearerToken(authorization), keys, options);
+        const token = bearerToken(authorization);
+        const cached = verified?.subjectOf(token);
+        span.setAttribute('id_token.cached', cached !== undefined);
+        if (cached !== undefined) {
+          span.setAttribute('id_token.valid', true);
+          return cached;
+        }
+        const { payload } = await jwtVerify(token, keys, options);
         if (!payload.sub) throw unauthorized('the token names no subject (sub)');
+        // requiredClaims makes jose refuse a token without a numeric exp.
+        verified?.remember(token, payload.sub, payload.exp as number);
         span.setAttribute('id_token.valid', true);
         return payload.sub;
       } catch (error) {

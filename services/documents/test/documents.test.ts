@@ -60,6 +60,7 @@ async function sign(issuer: Issuer, options: TokenOptions = {}): Promise<string>
 async function startDocuments(
   dsn: string,
   jwksUrl: string,
+  extraFlags: readonly string[] = [],
 ): Promise<{ server: DocumentsServer; url: string; admin: string }> {
   const [{ loadConfig }, { documentsSchema }, { serve }, { portOf }, { createLogger }] = await Promise.all([
     import('@mesh/config'),
@@ -71,7 +72,13 @@ async function startDocuments(
   const config = loadConfig<import('../src/config').DocumentsConfig>({
     schema: documentsSchema,
     env: {},
-    flags: [`dsn=${dsn}`, 'serve.public.port=0', 'serve.admin.port=0', `id_token.jwks_url=${jwksUrl}`],
+    flags: [
+      `dsn=${dsn}`,
+      'serve.public.port=0',
+      'serve.admin.port=0',
+      `id_token.jwks_url=${jwksUrl}`,
+      ...extraFlags,
+    ],
   });
   const server = await serve(config, { log: createLogger('documents', 'silent') });
   return {
@@ -305,4 +312,61 @@ describe('documents spans', () => {
       await app.server.stop();
     }
   });
+});
+
+describe('documents id_token cache', () => {
+  const verifications = async () =>
+    (await tracing.spans())
+      .filter((span) => span.name === 'id_token.Verify')
+      .map((span) => [span.attributes['id_token.cached'], span.attributes['id_token.valid']]);
+  const cases = [
+    {
+      name: 'verifies a token once and then reuses it; a token one signature bit off is verified afresh and refused',
+      flags: [],
+      expected: [
+        [false, true],
+        [true, true],
+        [true, true],
+        [false, false],
+      ],
+    },
+    {
+      name: 'id_token.cache.enabled=false: every request verifies its token',
+      flags: ['id_token.cache.enabled=false'],
+      expected: [
+        [false, true],
+        [false, true],
+        [false, true],
+        [false, false],
+      ],
+    },
+  ];
+  for (const { name, flags, expected } of cases) {
+    it(name, async () => {
+      const app = await startDocuments('memory', `${issuer.url}/.well-known/jwks.json`, flags);
+      try {
+        await fetch(`${app.admin}/documents/doc-c`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: '{"title":"t","body":"b"}',
+        });
+        const read = (token: string) =>
+          fetch(`${app.url}/documents/doc-c`, { headers: { authorization: `Bearer ${token}` } });
+        await tracing.reset();
+        const token = await sign(issuer, { sub: 'carol-id' });
+        for (let request = 0; request < 3; request += 1) {
+          const response = await read(token);
+          assert.equal(response.status, 200);
+          assert.equal(((await response.json()) as { viewed_by: string }).viewed_by, 'carol-id');
+        }
+        // The second-to-last character of an ES256 signature carries six of its bits: flip one.
+        const flipped = token.at(-2) === 'A' ? 'B' : 'A';
+        const tampered = `${token.slice(0, -2)}${flipped}${token.slice(-1)}`;
+        assert.equal((await read(tampered)).status, 401);
+        assert.deepEqual(await verifications(), expected);
+      } finally {
+        await app.server.stop();
+      }
+    });
+  }
 });
