@@ -9,8 +9,9 @@ export const benchSettings = {
   durationSeconds: Number(process.env.BENCH_DURATION ?? 10),
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 3),
   /**
-   * The access scenarios' warm-up: a traced mesh takes 15–25 s of load before its CPU per request levels
-   * off (README, "Warm-up"); after 3 s it still costs 30–60% more than it will.
+   * The access scenarios' warm-up: a fresh mesh takes 15–20 s of load before its CPU per request levels
+   * off; measured after 3 s, access-off and access-on both came out 30–40% above their steady state
+   * (README, "A steady-state warm-up").
    */
   accessWarmupSeconds: Number(process.env.BENCH_ACCESS_WARMUP ?? 20),
   /** Each run of the anchor chain (after its own warm-up): shorter, since a bare hop serves thousands per second. */
