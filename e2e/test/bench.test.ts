@@ -59,6 +59,11 @@ describe('npm run bench', () => {
             BENCH_DURATION: '1',
             BENCH_WARMUP: '1',
             BENCH_ACCESS_WARMUP: '2',
+            BENCH_ROUNDS: '2',
+            BENCH_ROUND_DURATION: '1',
+            BENCH_ROUND_REWARM: '1',
+            BENCH_ANCHOR_ROUNDS: '1',
+            BENCH_ANCHOR_DURATION: '1',
             BENCH_OUTPUT: output,
           },
           encoding: 'utf8',
@@ -83,6 +88,10 @@ describe('npm run bench', () => {
         assert.match(run.stdout, /^offVsFloor: [\d.]+$/m);
         for (const variant of ['bare', 'sampled', 'unsampled', 'internal-spans'])
           assert.match(run.stdout, new RegExp(`^  2-hop chain ${variant} +front [\\d.]+  back [\\d.]+`, 'm'));
+        assert.match(
+          run.stdout,
+          /^anchors \(CPU ms, this run; 1 rounds before the meshes and 1 after, pooled\):$/m,
+        );
         assert.match(run.stdout, /^floorMsPerRequest [\d.]+, SDK price per request [\d.]+$/m);
         assert.match(run.stdout, /^(met {3}|MISSED) peak RSS <= 150 MB per service$/m);
 
@@ -93,17 +102,23 @@ describe('npm run bench', () => {
             errors: number;
             peakRssMb: Record<string, number>;
             cpuMsPerRequest: Record<string, number>;
+            windows: number;
           }[];
           ratios: Record<string, number>;
           targets: Record<string, boolean>;
           anchors: Record<string, unknown>;
           accessShape: Record<string, unknown>;
           cpuMsPerAccessRequest: Record<string, { byService: Record<string, number>; sum: number }>;
-          settings: Record<string, number>;
+          settings: Record<string, unknown>;
         };
         // The access scenarios warm up for their own time (BENCH_ACCESS_WARMUP), not the others' BENCH_WARMUP.
         assert.equal(report.settings.accessWarmupSeconds, 2, 'settings.accessWarmupSeconds');
         assert.equal(report.settings.warmupSeconds, 1, 'settings.warmupSeconds');
+        assert.deepEqual(
+          [report.settings.rounds, report.settings.roundSeconds, report.settings.anchorRounds],
+          [2, 1, 1],
+          'rounds, their window, and the anchor rounds before the meshes (as many after)',
+        );
         assert.deepEqual(
           report.scenarios.map((result) => result.scenario),
           scenarios,
@@ -156,11 +171,11 @@ describe('npm run bench', () => {
           'sdkMsPerRequest',
         ])
           assert.equal(typeof report.anchors[name], 'number', `anchors.${name}`);
-        const chain = report.anchors.chain as Record<
-          string,
-          { cpuMsPerRequest: { front: number; back: number } }
-        >;
+        const chain = report.anchors.chain as Record<string, { windows: number }>;
         assert.deepEqual(Object.keys(chain), ['bare', 'sampled', 'unsampled', 'internal-spans']);
+        // Pooled from both brackets: one round before the meshes and one after.
+        for (const [variant, run] of Object.entries(chain))
+          assert.equal(run.windows, 2, `${variant}: windows`);
         for (const name of [
           'serverSpans',
           'httpClientSpans',
@@ -172,12 +187,21 @@ describe('npm run bench', () => {
           assert.equal(typeof report.accessShape[name], 'number', `accessShape.${name}`);
         // The demo's documents rule signs an id_token, so the floor counts one ES256 sign and verify.
         assert.equal(report.accessShape.idToken, true, 'the access trace has mutate.id_token');
-        for (const name of ['access-off', 'access-on']) {
+        for (const name of ['access-off', 'access-on', 'access-unsampled']) {
           const cpu = report.cpuMsPerAccessRequest[name];
           assert.equal(typeof cpu?.sum, 'number', `${name}: sum`);
           for (const service of services)
             assert.equal(typeof cpu?.byService[service], 'number', `${name}: ${service}`);
         }
+        const accessWindows = report.scenarios
+          .filter((result) => result.scenario.startsWith('access-'))
+          .map((result) => [result.scenario, result.windows]);
+        // access-off and access-on pool their two alternating rounds; access-unsampled is one window.
+        assert.deepEqual(accessWindows, [
+          ['access-off', 2],
+          ['access-on', 2],
+          ['access-unsampled', 1],
+        ]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -14,10 +14,21 @@ export const benchSettings = {
    * (README, "A steady-state warm-up").
    */
   accessWarmupSeconds: Number(process.env.BENCH_ACCESS_WARMUP ?? 20),
-  /** Each run of the anchor chain (after its own warm-up): shorter, since a bare hop serves thousands per second. */
-  anchorSeconds: Number(
-    process.env.BENCH_ANCHOR_DURATION ?? Math.min(6, Number(process.env.BENCH_DURATION ?? 10)),
-  ),
+  /**
+   * access-off and access-on are measured in alternating rounds, both meshes running: one window of each
+   * per round, each after a short re-warm (README, "Alternating rounds"). A window and its re-warm stay
+   * under V8's 8 s memory-reducer delay, so that neither mesh idles long enough for V8 to shrink its heap
+   * between its windows.
+   */
+  rounds: Number(process.env.BENCH_ROUNDS ?? 6),
+  /** Measured seconds of an access mesh per round. */
+  roundSeconds: Number(process.env.BENCH_ROUND_DURATION ?? 5),
+  /** Unmeasured seconds of load just before each measured window of a round. */
+  rewarmSeconds: Number(process.env.BENCH_ROUND_REWARM ?? 2),
+  /** Rounds of the four anchor chains before the meshes, and as many after. */
+  anchorRounds: Number(process.env.BENCH_ANCHOR_ROUNDS ?? 2),
+  /** Measured seconds of an anchor chain per round: shorter, since a bare hop serves thousands per second. */
+  anchorSeconds: Number(process.env.BENCH_ANCHOR_DURATION ?? 3),
 };
 
 export interface BenchMesh {

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { serviceNodeFlags } from '@mesh/testkit';
-import { benchSettings, warmed } from './access-mesh';
-import type { LoadResult } from './load';
-import { ProcessSampler } from './process-stats';
+import { benchSettings } from './access-mesh';
+import { runLoad } from './load';
+import type { RoundSubject, RoundTotals } from './rounds';
 import type { TraceShape } from './trace-shape';
 
 /** How many INTERNAL spans the back hop records per request to price one (more spans, less noise). */
@@ -77,15 +77,19 @@ export interface ChainRun {
   variant: ChainVariant;
   requestsPerSecond: number;
   non2xx: number;
+  /** Measured windows pooled into this run (alternating rounds, before and after the mesh). */
+  windows: number;
   /** CPU ms per request of the front process (a server hop plus a client hop) and of the back one. */
   cpuMsPerRequest: { front: number; back: number };
 }
 
-async function runChain(
-  variant: ChainVariant,
-  receiverAddress: string,
-  durationSeconds: number,
-): Promise<ChainRun> {
+interface RunningChain {
+  variant: ChainVariant;
+  front: Listening;
+  back: Listening;
+}
+
+async function startChain(variant: ChainVariant, receiverAddress: string): Promise<RunningChain> {
   const tracingEnv: NodeJS.ProcessEnv =
     variant === 'bare'
       ? { TRACING_PROVIDER: '' }
@@ -104,38 +108,80 @@ async function runChain(
     }),
     serviceNodeFlags,
   );
-  const front = await spawnListening(
-    'anchor-hop.js',
-    anchorEnv({ ...tracingEnv, ANCHOR_ROLE: 'front', ANCHOR_NEXT: back.url }),
-    serviceNodeFlags,
-  );
   try {
-    const load = warmed({
-      url: `${front.url}/documents/doc-1`,
-      connections: benchSettings.connections,
-      durationSeconds,
-    });
-    await load.warmup();
-    const sampler = new ProcessSampler(
-      () =>
-        new Map([
-          ['front', front.child.pid ?? 0],
-          ['back', back.child.pid ?? 0],
-        ]),
+    const front = await spawnListening(
+      'anchor-hop.js',
+      anchorEnv({ ...tracingEnv, ANCHOR_ROLE: 'front', ANCHOR_NEXT: back.url }),
+      serviceNodeFlags,
     );
-    sampler.start();
-    const result: LoadResult = await load.run();
-    const { cpuMs } = sampler.stop();
-    const perRequest = (ms = 0) => (result.requests === 0 ? 0 : ms / result.requests);
-    return {
-      variant,
-      requestsPerSecond: result.requestsPerSecond,
-      non2xx: result.errors,
-      cpuMsPerRequest: { front: perRequest(cpuMs.front), back: perRequest(cpuMs.back) },
-    };
-  } finally {
-    await Promise.all([stopChild(front.child), stopChild(back.child)]);
+    return { variant, front, back };
+  } catch (error) {
+    await stopChild(back.child);
+    throw error;
   }
+}
+
+const chainVariants = ['bare', 'sampled', 'unsampled', 'internal-spans'] as const;
+
+/** The four anchor chains, running side by side, so that the bench can measure them in alternating rounds. */
+export interface AnchorChains {
+  /** One round subject per variant, named by the variant; its processes are `front` and `back`. */
+  subjects: RoundSubject[];
+  stop(): Promise<void>;
+}
+
+/** Starts the discarding receiver and every chain variant, and warms each chain up (unmeasured). */
+export async function startAnchorChains(progress: (line: string) => void): Promise<AnchorChains> {
+  const receiver = await startDiscardingReceiver();
+  const chains: RunningChain[] = [];
+  const stop = async () => {
+    await Promise.all(chains.flatMap((chain) => [stopChild(chain.front.child), stopChild(chain.back.child)]));
+    receiver.server.closeAllConnections();
+    receiver.server.close();
+  };
+  try {
+    for (const variant of chainVariants) {
+      progress(`  anchor: 2-hop chain, ${variant}, starts and warms up …`);
+      const chain = await startChain(variant, receiver.address);
+      chains.push(chain);
+      await runLoad({
+        url: `${chain.front.url}/documents/doc-1`,
+        connections: benchSettings.connections,
+        durationSeconds: benchSettings.warmupSeconds,
+      });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    subjects: chains.map((chain) => ({
+      name: chain.variant,
+      pids: () =>
+        new Map([
+          ['front', chain.front.child.pid ?? 0],
+          ['back', chain.back.child.pid ?? 0],
+        ]),
+      load: {
+        url: `${chain.front.url}/documents/doc-1`,
+        connections: benchSettings.connections,
+        durationSeconds: benchSettings.anchorSeconds,
+      },
+    })),
+    stop,
+  };
+}
+
+function chainRun(variant: ChainVariant, totals: RoundTotals): ChainRun {
+  const { load, stats, windows } = totals.get(variant);
+  const perRequest = (ms = 0) => (load.requests === 0 ? 0 : ms / load.requests);
+  return {
+    variant,
+    requestsPerSecond: load.requestsPerSecond,
+    non2xx: load.errors,
+    windows,
+    cpuMsPerRequest: { front: perRequest(stats.cpuMs.front), back: perRequest(stats.cpuMs.back) },
+  };
 }
 
 export interface Anchors {
@@ -155,7 +201,7 @@ export interface Anchors {
   jwtAlgorithm: string;
 }
 
-async function runMicro(): Promise<
+export async function measureMicro(): Promise<
   Pick<Anchors, 'sqliteMsPerStatement' | 'jwtMsPerSignAndVerify' | 'jwtAlgorithm'>
 > {
   const child = spawn(process.execPath, [...serviceNodeFlags, join(__dirname, 'anchor-micro.js')], {
@@ -180,25 +226,16 @@ async function runMicro(): Promise<
 const rounded = (ms: number) => Math.round(ms * 10_000) / 10_000;
 
 /**
- * The anchors of this run: a bare 2-hop node:http chain, the same chain with the project's tracing setup
- * (sampled, unsampled, and with INTERNAL spans), and the SQLite and JWT microbenchmarks. Each chain run has
- * its own warm-up; `progress` is told which one runs.
+ * The anchors of this run from the chains' pooled rounds (see `startAnchorChains`) and the SQLite and JWT
+ * microbenchmarks (`measureMicro`).
  */
-export async function measureAnchors(progress: (line: string) => void): Promise<Anchors> {
-  const durationSeconds = benchSettings.anchorSeconds;
-  const receiver = await startDiscardingReceiver();
-  const chain = {} as Record<ChainVariant, ChainRun>;
-  try {
-    for (const variant of ['bare', 'sampled', 'unsampled', 'internal-spans'] as const) {
-      progress(`  anchor: 2-hop chain, ${variant} …`);
-      chain[variant] = await runChain(variant, receiver.address, durationSeconds);
-    }
-  } finally {
-    receiver.server.closeAllConnections();
-    receiver.server.close();
-  }
-  progress('  anchor: SQLite statement, JWT sign + verify …');
-  const micro = await runMicro();
+export function anchorsFrom(
+  totals: RoundTotals,
+  micro: Pick<Anchors, 'sqliteMsPerStatement' | 'jwtMsPerSignAndVerify' | 'jwtAlgorithm'>,
+): Anchors {
+  const chain = Object.fromEntries(
+    chainVariants.map((variant) => [variant, chainRun(variant, totals)]),
+  ) as Record<ChainVariant, ChainRun>;
   const sum = (run: ChainRun) => run.cpuMsPerRequest.front + run.cpuMsPerRequest.back;
   return {
     chain,

@@ -4,16 +4,41 @@ import { dirname, join, relative } from 'node:path';
 import type { Mesh } from '../mesh';
 import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
-import { benchSettings, startBenchMesh, warmed, warmedAccess } from './access-mesh';
+import {
+  accessLoad,
+  benchSettings,
+  startBenchMesh,
+  warmed,
+  warmedAccess,
+  type BenchMesh,
+} from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
-import { floorMsPerRequest, measureAnchors, sdkMsPerRequest, spawnListening } from './anchors';
-import { ProcessSampler } from './process-stats';
+import {
+  anchorsFrom,
+  floorMsPerRequest,
+  measureMicro,
+  sdkMsPerRequest,
+  spawnListening,
+  startAnchorChains,
+} from './anchors';
+import { ProcessSampler, type ProcessStats } from './process-stats';
+import { measureInRounds, warmUpInTurns, type RoundTotals } from './rounds';
 import { scrapeEverySecond } from './scraper';
 import { commonShape } from './trace-shape';
 import { introspectionLoad, tokenLoad } from './oauth2-load';
 import { machineToken, seedMachine } from '../machine-client';
 
-const { connections, durationSeconds, warmupSeconds, accessWarmupSeconds, anchorSeconds } = benchSettings;
+const {
+  connections,
+  durationSeconds,
+  warmupSeconds,
+  accessWarmupSeconds,
+  rounds,
+  roundSeconds,
+  rewarmSeconds,
+  anchorRounds,
+  anchorSeconds,
+} = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
 const loginConnections = 4;
 
@@ -22,6 +47,8 @@ interface ScenarioResult extends LoadResult {
   peakRssMb: Record<string, number>;
   /** CPU time (user + system) each process used per request of the scenario, in ms. */
   cpuMsPerRequest: Record<string, number>;
+  /** Measured windows pooled into the result: 1, or the rounds of an alternating measurement. */
+  windows: number;
 }
 
 const pidsOf = (mesh: Mesh) => () =>
@@ -30,6 +57,25 @@ const pidsOf = (mesh: Mesh) => () =>
       running.child.pid ? [[name, running.child.pid] as [string, number]] : [],
     ),
   );
+
+function scenarioResult(
+  scenario: string,
+  result: LoadResult,
+  stats: ProcessStats,
+  windows: number,
+): ScenarioResult {
+  const perRequest = (ms: number) =>
+    result.requests === 0 ? 0 : Math.round((ms / result.requests) * 1000) / 1000;
+  return {
+    scenario,
+    ...result,
+    peakRssMb: stats.peakRssMb,
+    cpuMsPerRequest: Object.fromEntries(
+      Object.entries(stats.cpuMs).map(([name, ms]) => [name, perRequest(ms)]),
+    ),
+    windows,
+  };
+}
 
 /** Warms up (unmeasured), then runs the scenario while sampling each process's RSS and CPU time. */
 async function measured(
@@ -42,17 +88,13 @@ async function measured(
   const sampler = new ProcessSampler(pids);
   sampler.start();
   const result = await load.run();
-  const stats = sampler.stop();
-  const perRequest = (ms: number) =>
-    result.requests === 0 ? 0 : Math.round((ms / result.requests) * 1000) / 1000;
-  return {
-    scenario,
-    ...result,
-    peakRssMb: stats.peakRssMb,
-    cpuMsPerRequest: Object.fromEntries(
-      Object.entries(stats.cpuMs).map(([name, ms]) => [name, perRequest(ms)]),
-    ),
-  };
+  return scenarioResult(scenario, result, sampler.stop(), 1);
+}
+
+/** A scenario measured in alternating rounds, its windows pooled. */
+function pooledScenario(scenario: string, totals: RoundTotals): ScenarioResult {
+  const { load, stats, windows } = totals.get(scenario);
+  return scenarioResult(scenario, load, stats, windows);
 }
 
 /** autocannon's request sequence for one login: create a flow, then submit it. */
@@ -106,7 +148,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   const print = (line: string) => process.stdout.write(`${line}\n`);
   print(
-    `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up (the access scenarios ${accessWarmupSeconds} s)`,
+    `benchmark: ${connections} connections, ${durationSeconds} s per scenario after ${warmupSeconds} s warm-up; access-off and access-on in ${rounds} alternating rounds of ${roundSeconds} s after ${accessWarmupSeconds} s warm-up, the anchor chains in ${anchorRounds} rounds of ${anchorSeconds} s before them and ${anchorRounds} after; every window after ${rewarmSeconds} s re-warm`,
   );
 
   const baseline = await spawnListening('baseline-server.js', process.env);
@@ -119,19 +161,44 @@ async function main(): Promise<void> {
   );
   baseline.child.kill('SIGTERM');
 
-  const anchors = await measureAnchors(print);
+  // The anchors bracket the access measurement: rounds before it and as many after, pooled, so that a
+  // drift of the machine's speed between the two weighs on anchors and meshes alike.
+  const chains = await startAnchorChains(print);
+  const anchorSettings = { rounds: anchorRounds, windowSeconds: anchorSeconds, rewarmSeconds };
+  let anchorTotals: RoundTotals;
+  let on: BenchMesh;
+  try {
+    print(`  anchors: ${anchorRounds} alternating rounds before the meshes …`);
+    anchorTotals = await measureInRounds(chains.subjects, anchorSettings);
 
-  const off = await startBenchMesh({ TRACING_PROVIDER: '' });
-  const offScrapes = scrapeEverySecond(off.mesh);
-  results.push(await measured('access-off', pidsOf(off.mesh), warmedAccess(off)));
-  await offScrapes.stop();
-  await off.mesh.stop();
+    const off = await startBenchMesh({ TRACING_PROVIDER: '' });
+    on = await startBenchMesh({});
+    const scrapes = [scrapeEverySecond(off.mesh), scrapeEverySecond(on.mesh)];
+    const access = [
+      { name: 'access-off', pids: pidsOf(off.mesh), load: accessLoad(off) },
+      { name: 'access-on', pids: pidsOf(on.mesh), load: accessLoad(on) },
+    ];
+    print(`  access-off and access-on: ${accessWarmupSeconds} s warm-up each, in turns …`);
+    await warmUpInTurns(access, accessWarmupSeconds, roundSeconds);
+    print(`  access-off and access-on: ${rounds} alternating rounds …`);
+    const accessTotals = await measureInRounds(access, {
+      rounds,
+      windowSeconds: roundSeconds,
+      rewarmSeconds,
+    });
+    await Promise.all(scrapes.map((scraping) => scraping.stop()));
+    await off.mesh.stop();
+    results.push(pooledScenario('access-off', accessTotals), pooledScenario('access-on', accessTotals));
 
-  const on = await startBenchMesh({});
+    print(`  anchors: ${anchorRounds} alternating rounds after the meshes …`);
+    await measureInRounds(chains.subjects, anchorSettings, anchorTotals);
+  } finally {
+    await chains.stop();
+  }
+  print('  anchor: SQLite statement, JWT sign + verify …');
+  const anchors = anchorsFrom(anchorTotals, await measureMicro());
+
   const pids = pidsOf(on.mesh);
-  const onScrapes = scrapeEverySecond(on.mesh);
-  results.push(await measured('access-on', pids, warmedAccess(on)));
-  await onScrapes.stop();
   // The access request's shape, from the traces this run produced (before the next scenarios evict them).
   const sink = on.mesh.sink;
   const shaped = commonShape(sink.store.traceIds().flatMap((id) => sink.trace(id) ?? []));
@@ -282,6 +349,10 @@ async function main(): Promise<void> {
       durationSeconds,
       warmupSeconds,
       accessWarmupSeconds,
+      rounds,
+      roundSeconds,
+      rewarmSeconds,
+      anchorRounds,
       anchorSeconds,
       loginConnections,
     },
@@ -315,7 +386,9 @@ async function main(): Promise<void> {
       .join(', ')}`,
   );
   print('');
-  print('anchors (CPU ms, this run):');
+  print(
+    `anchors (CPU ms, this run; ${anchorRounds} rounds before the meshes and ${anchorRounds} after, pooled):`,
+  );
   for (const run of Object.values(anchors.chain)) {
     print(
       `  2-hop chain ${run.variant.padEnd(14)} front ${ms(run.cpuMsPerRequest.front)}  back ${ms(run.cpuMsPerRequest.back)}  per request (${run.requestsPerSecond} req/s, ${run.non2xx} errors)`,
