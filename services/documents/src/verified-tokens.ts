@@ -1,9 +1,4 @@
-/** What a verified id_token said, and until when that answer may be reused. */
-interface Verified {
-  subject: string;
-  /** The earlier of the token's `exp` and the cache's ttl, in ms since the epoch. */
-  reusableUntilMs: number;
-}
+import { ExpiringMap } from '@mesh/cache';
 
 /**
  * id_tokens already verified, by their exact text. The gateway reuses one token per session until a tenth
@@ -14,34 +9,24 @@ interface Verified {
  * signature, a changed claim) is another key: it is verified afresh.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, Verified>();
+  /** Each token's subject, until the earlier of its `exp` and the ttl. */
+  private readonly entries: ExpiringMap<string>;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxTokens: number,
-  ) {}
+    maxTokens: number,
+  ) {
+    this.entries = new ExpiringMap(maxTokens);
+  }
 
   /** The subject of a token verified before and still reusable now, else undefined (and it is dropped). */
   subjectOf(token: string, nowMs = Date.now()): string | undefined {
-    const entry = this.entries.get(token);
-    if (!entry) return undefined;
-    if (nowMs >= entry.reusableUntilMs) {
-      this.entries.delete(token);
-      return undefined;
-    }
-    return entry.subject;
+    return this.entries.get(token, nowMs);
   }
 
   /** Keeps a token that has just been verified; the oldest entry goes when the cache is full. */
   remember(token: string, subject: string, expiresAtSeconds: number, nowMs = Date.now()): void {
-    const reusableUntilMs = Math.min(expiresAtSeconds * 1000, nowMs + this.ttlMs);
-    if (reusableUntilMs <= nowMs || this.maxTokens <= 0) return;
-    this.entries.delete(token);
-    if (this.entries.size >= this.maxTokens) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(token, { subject, reusableUntilMs });
+    this.entries.set(token, subject, Math.min(expiresAtSeconds * 1000, nowMs + this.ttlMs), nowMs);
   }
 
   get size(): number {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpiringMap } from '@mesh/cache';
 import { parseDuration } from '@mesh/config';
 import { dependencyFailure, isCallFailure, unauthorizedRequest } from '../../pipeline/failures';
 import { notResponsible, type AuthenticatorDefinition } from '../definition';
@@ -55,15 +56,14 @@ export const oauth2ClientCredentialsAuthenticator: AuthenticatorDefinition<Clien
   compile: (config, _rule, services) => {
     const url = new URL(config.token_url);
     const ttlMs = config.cache.ttl ? parseDuration('cache.ttl', config.cache.ttl) : Infinity;
-    const cache = new Map<string, number>();
+    // A grant per credentials hash, until the token's expiry and at most the ttl.
+    const cache = new ExpiringMap<true>(config.cache.max_tokens);
     return {
       authenticate: async (request) => {
         const credentials = basicCredentials(request.headers.authorization);
         if (!credentials) return notResponsible;
         const key = createHash('sha256').update(`${credentials.id}\u0000${credentials.secret}`).digest('hex');
-        const until = cache.get(key);
-        if (config.cache.enabled && until !== undefined && Date.now() < until)
-          return { subject: credentials.id, extra: {} };
+        if (config.cache.enabled && cache.get(key)) return { subject: credentials.id, extra: {} };
         const form = new URLSearchParams({ grant_type: 'client_credentials' });
         if (config.required_scope.length > 0) form.set('scope', config.required_scope.join(' '));
         let answer;
@@ -94,10 +94,9 @@ export const oauth2ClientCredentialsAuthenticator: AuthenticatorDefinition<Clien
         if (answer.status !== 200 || typeof body.access_token !== 'string')
           throw dependencyFailure('the token endpoint', new Error(`status ${answer.status}`));
         if (config.cache.enabled) {
-          if (cache.size >= config.cache.max_tokens) cache.delete(cache.keys().next().value as string);
           const expires =
             typeof body.expires_in === 'number' ? Date.now() + body.expires_in * 1000 : Infinity;
-          cache.set(key, Math.min(expires, Date.now() + ttlMs));
+          cache.set(key, true, Math.min(expires, Date.now() + ttlMs));
         }
         return { subject: credentials.id, extra: {} };
       },

@@ -1,3 +1,4 @@
+import { ExpiringMap } from '@mesh/cache';
 import { parseDuration } from '@mesh/config';
 import { dependencyFailure, isCallFailure, unauthorizedRequest } from '../../pipeline/failures';
 import { notResponsible, type AuthenticatorDefinition, type HandlerServices } from '../definition';
@@ -37,6 +38,9 @@ interface Introspection {
   token_use?: string;
   [claim: string]: unknown;
 }
+
+/** The most introspection answers one rule keeps; the oldest goes first. */
+const maxCachedTokens = 10_000;
 
 const call = async (
   services: HandlerServices,
@@ -147,17 +151,12 @@ export const oauth2IntrospectionAuthenticator: AuthenticatorDefinition<Introspec
         ? parseDuration('cache.ttl', config.cache.ttl)
         : 30_000
       : 0;
-    const cache = new Map<string, { result: Introspection; until: number }>();
+    const cache = new ExpiringMap<Introspection>(maxCachedTokens);
     return {
       authenticate: async (request) => {
         const token = tokenFrom(request, from);
         if (!token) return notResponsible;
-        let result = cache.get(token);
-        if (result && Date.now() >= result.until) {
-          cache.delete(token);
-          result = undefined;
-        }
-        let introspection = result?.result;
+        let introspection = cache.get(token);
         if (!introspection) {
           const form = new URLSearchParams({ token });
           if (config.scope_strategy === 'none' && config.required_scope.length > 0)
@@ -186,7 +185,7 @@ export const oauth2IntrospectionAuthenticator: AuthenticatorDefinition<Introspec
           }
           if (ttlMs > 0 && introspection.active) {
             const expires = typeof introspection.exp === 'number' ? introspection.exp * 1000 : Infinity;
-            cache.set(token, { result: introspection, until: Math.min(Date.now() + ttlMs, expires) });
+            cache.set(token, introspection, Math.min(Date.now() + ttlMs, expires));
           }
         }
         if (introspection.active !== true) throw unauthorizedRequest('the access token is not active');

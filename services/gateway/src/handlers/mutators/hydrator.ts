@@ -1,3 +1,4 @@
+import { ExpiringMap } from '@mesh/cache';
 import { parseDuration } from '@mesh/config';
 import type { IncomingHttpHeaders } from 'node:http';
 import { endToEndHeaders } from '../../end-to-end-headers';
@@ -164,13 +165,13 @@ export const hydratorMutator: MutatorDefinition<HydratorConfig> = {
         ? retryPolicy(config.api.retry)
         : undefined;
     const ttlMs = config.cache.enabled ? parseDuration('cache.ttl', config.cache.ttl) || 60_000 : 0;
-    const cache = new Map<string, { value: Pick<Session, 'extra' | 'header'>; until: number }>();
+    const cache = new ExpiringMap<Pick<Session, 'extra' | 'header'>>(maxCachedSessions);
     return {
       setsHeaders: [],
       mutate: async (request, session) => {
         const body = sessionJson(request, session);
         const cached = ttlMs > 0 ? cache.get(body) : undefined;
-        let result = cached && Date.now() < cached.until ? structuredClone(cached.value) : undefined;
+        let result = cached && structuredClone(cached);
         if (!result) {
           // Oathkeeper sends the client's query in place of the URL's own, and every client header.
           const url = new URL(base);
@@ -202,10 +203,7 @@ export const hydratorMutator: MutatorDefinition<HydratorConfig> = {
           if (answer.status !== 200)
             throw dependencyFailure('the hydrator', new Error(`status ${answer.status}`));
           result = hydrated(answer.body, session.subject);
-          if (ttlMs > 0) {
-            if (cache.size >= maxCachedSessions) cache.delete(cache.keys().next().value as string);
-            cache.set(body, { value: structuredClone(result), until: Date.now() + ttlMs });
-          }
+          if (ttlMs > 0) cache.set(body, structuredClone(result), Date.now() + ttlMs);
         }
         session.extra = result.extra;
         session.header = result.header;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ExpiringMap } from '@mesh/cache';
 import { parseDuration } from '@mesh/config';
 import { SignJWT } from 'jose';
 import { compileTemplate, jsonEscape } from '../../rules/templates';
@@ -73,7 +74,8 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new Error('the id_token claims are not a JSON object once filled in');
     }
-    const tokens = new Map<string, { jwt: string; expiresAtMs: number }>();
+    // Each token, until less than a tenth of its ttl is left.
+    const tokens = new ExpiringMap<string>(maxCachedTokens);
     return {
       setsHeaders: [],
       mutate: async (_request, session) => {
@@ -82,8 +84,8 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
         const key = await signingKey();
         const cacheKey = `${key.kid}\n${session.subject}\n${filledClaims}`;
         const cached = tokens.get(cacheKey);
-        if (cached && cached.expiresAtMs - Date.now() > ttlSeconds * 100) {
-          session.header.authorization = `Bearer ${cached.jwt}`;
+        if (cached) {
+          session.header.authorization = `Bearer ${cached}`;
           return;
         }
         const extra = filledClaims ? (JSON.parse(filledClaims) as Record<string, unknown>) : {};
@@ -97,9 +99,7 @@ export const idTokenMutator: MutatorDefinition<IdTokenConfig> = {
           .setExpirationTime(now + ttlSeconds)
           .setJti(randomUUID())
           .sign(key.privateKey);
-        tokens.delete(cacheKey);
-        if (tokens.size >= maxCachedTokens) tokens.delete(tokens.keys().next().value as string);
-        tokens.set(cacheKey, { jwt, expiresAtMs: (now + ttlSeconds) * 1000 });
+        tokens.set(cacheKey, jwt, (now + ttlSeconds) * 1000 - ttlSeconds * 100);
         session.header.authorization = `Bearer ${jwt}`;
       },
     };

@@ -1,0 +1,1 @@
+export { ExpiringMap } from './expiring-map';
