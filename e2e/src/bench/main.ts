@@ -344,18 +344,7 @@ async function main(): Promise<void> {
   };
   const report = {
     machine: { cpus: availableParallelism(), node: process.version },
-    settings: {
-      connections,
-      durationSeconds,
-      warmupSeconds,
-      accessWarmupSeconds,
-      rounds,
-      roundSeconds,
-      rewarmSeconds,
-      anchorRounds,
-      anchorSeconds,
-      loginConnections,
-    },
+    settings: { ...benchSettings, loginConnections },
     anchors: { ...anchors, floorMsPerRequest: floor, sdkMsPerRequest: sdk },
     accessShape: { ...shape, tracesWithThisShape: shaped.traces },
     cpuMsPerAccessRequest,
