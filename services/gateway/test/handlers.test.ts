@@ -390,7 +390,10 @@ describe('handlers: jwt, oauth2_introspection, id_token, errors with when, confi
     const first = await tokenFor('/id-token/doc-7');
     assert.equal(await tokenFor('/id-token/doc-7'), first, 'the same subject and claims: the cached token');
     assert.notEqual(await tokenFor('/id-token/doc-8'), first, 'other claims: another token');
-    // ttl 1s: the token is reused while more than 100 ms of it is left, then a new one is signed.
+    // ttl 1s: the token is reused while more than 100 ms of it is left, then a new one is signed. Its exp
+    // is in whole seconds (iat + ttl, iat rounded down), so a token minted late in a second has less than
+    // 100 ms left at once and is rightly not reused: mint it in the first half of a second.
+    while (Date.now() % 1000 >= 500) await new Promise((resolve) => setTimeout(resolve, 20));
     const short = await tokenFor('/id-token-short/x');
     assert.equal(await tokenFor('/id-token-short/x'), short);
     const deadline = Date.now() + 5_000;
