@@ -1,8 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import type { Mesh } from '../mesh';
-import { demoUsers } from '../demo-data';
 import { repoRoot } from '../service-config';
 import {
   accessLoad,
@@ -13,6 +11,7 @@ import {
   type BenchMesh,
 } from './access-mesh';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { loginConnections, loginLoad } from './login-load';
 import {
   anchorsFrom,
   floorMsPerRequest,
@@ -21,8 +20,8 @@ import {
   spawnListening,
   startAnchorChains,
 } from './anchors';
-import { ProcessSampler, type ProcessStats } from './process-stats';
 import { measureInRounds, warmUpInTurns, type RoundTotals } from './rounds';
+import { measured, pidsOf, pooledScenario, table, type ScenarioResult } from './scenario';
 import { scrapeEverySecond } from './scraper';
 import { commonShape } from './trace-shape';
 import { introspectionLoad, tokenLoad } from './oauth2-load';
@@ -40,109 +39,9 @@ const {
   anchorSeconds,
 } = benchSettings;
 const outputPath = process.env.BENCH_OUTPUT ?? join(repoRoot, 'bench', 'results.json');
-const loginConnections = 4;
-
-interface ScenarioResult extends LoadResult {
-  scenario: string;
-  peakRssMb: Record<string, number>;
-  /** CPU time (user + system) each process used per request of the scenario, in ms. */
-  cpuMsPerRequest: Record<string, number>;
-  /** Measured windows pooled into the result: 1, or the rounds of an alternating measurement. */
-  windows: number;
-}
-
-const pidsOf = (mesh: Mesh) => () =>
-  new Map(
-    [...mesh.processes].flatMap(([name, running]) =>
-      running.child.pid ? [[name, running.child.pid] as [string, number]] : [],
-    ),
-  );
-
-function scenarioResult(
-  scenario: string,
-  result: LoadResult,
-  stats: ProcessStats,
-  windows: number,
-): ScenarioResult {
-  const perRequest = (ms: number) =>
-    result.requests === 0 ? 0 : Math.round((ms / result.requests) * 1000) / 1000;
-  return {
-    scenario,
-    ...result,
-    peakRssMb: stats.peakRssMb,
-    cpuMsPerRequest: Object.fromEntries(
-      Object.entries(stats.cpuMs).map(([name, ms]) => [name, perRequest(ms)]),
-    ),
-    windows,
-  };
-}
-
-/** Warms up (unmeasured), then runs the scenario while sampling each process's RSS and CPU time. */
-async function measured(
-  scenario: string,
-  pids: () => ReadonlyMap<string, number>,
-  load: { warmup?: () => Promise<unknown>; run: () => Promise<LoadResult> },
-): Promise<ScenarioResult> {
-  process.stdout.write(`  ${scenario} …\n`);
-  await load.warmup?.();
-  const sampler = new ProcessSampler(pids);
-  sampler.start();
-  const result = await load.run();
-  return scenarioResult(scenario, result, sampler.stop(), 1);
-}
-
-/** A scenario measured in alternating rounds, its windows pooled. */
-function pooledScenario(scenario: string, totals: RoundTotals): ScenarioResult {
-  const { load, stats, windows } = totals.get(scenario);
-  return scenarioResult(scenario, load, stats, windows);
-}
-
-/** autocannon's request sequence for one login: create a flow, then submit it. */
-function loginLoad(identityPublic: string): LoadOptions {
-  return {
-    url: identityPublic,
-    connections: loginConnections,
-    durationSeconds,
-    requests: [
-      {
-        method: 'GET',
-        path: '/self-service/login/api',
-        onResponse: (_status, body, context) => {
-          (context as { flow?: string }).flow = (JSON.parse(body) as { id: string }).id;
-        },
-      },
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request, context) => ({
-          ...request,
-          path: `/self-service/login?flow=${String((context as { flow?: string }).flow)}`,
-          body: JSON.stringify({
-            method: 'password',
-            identifier: demoUsers.alice.email,
-            password: demoUsers.alice.password,
-          }),
-        }),
-      },
-    ],
-  };
-}
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 const ratio = (a: number, b: number) => (b === 0 ? 0 : round3(a / b));
-
-function table(results: readonly ScenarioResult[]): string {
-  const rows = results.map((result) => {
-    const peak = Math.max(0, ...Object.values(result.peakRssMb));
-    const cpu = Object.values(result.cpuMsPerRequest).reduce((sum, ms) => sum + ms, 0);
-    return `| ${result.scenario} | ${result.requestsPerSecond} | ${result.p50Ms} | ${result.p99Ms} | ${result.non2xx} | ${result.errors - result.non2xx} | ${peak || '-'} | ${cpu.toFixed(2)} |`;
-  });
-  return [
-    '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | peak RSS MB (max service) | CPU ms per request (all services) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
-  ].join('\n');
-}
 
 async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
