@@ -67,6 +67,10 @@ describe('bench rounds: measuring in alternating rounds', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     // Which subject's processes the sampler reads, in order: it reads them as each window starts and ends.
     const reads: string[] = [];
+    // What each subject is told, and how many requests the server had answered by then.
+    const told: string[] = [];
+    let answered = 0;
+    server.on('request', () => (answered += 1));
     const subject = (name: string): RoundSubject => ({
       name,
       pids: () => {
@@ -74,11 +78,25 @@ describe('bench rounds: measuring in alternating rounds', () => {
         return new Map([['server', process.pid]]);
       },
       load: { url, connections: 2, durationSeconds: 60 },
+      measuring: (measuring) => told.push(`${name} ${measuring ? 'measured' : 'done'} after ${answered}`),
     });
     try {
-      const settings = { rounds: 3, windowSeconds: 0.3, rewarmSeconds: 0 };
+      const settings = { rounds: 3, windowSeconds: 0.3, rewarmSeconds: 0.2 };
       const totals = await measureInRounds([subject('A'), subject('B')], settings);
       assert.deepEqual(reads, ['A', 'B', 'A', 'B'], 'A B, then B A, then A B');
+      // Told of each window as it starts and ends, never of a re-warm: a re-warm's requests come between a
+      // `done` and the next `measured`, a window's between a `measured` and its `done`.
+      const steps = told.map((line) => line.split(' '));
+      assert.deepEqual(
+        steps.map(([name, step]) => `${name} ${step}`),
+        ['A', 'B', 'B', 'A', 'A', 'B'].flatMap((name) => [`${name} measured`, `${name} done`]),
+      );
+      const counts = steps.map(([, , , count]) => Number(count));
+      for (let index = 0; index < counts.length; index += 1)
+        assert.ok(
+          (counts[index] ?? 0) > (counts[index - 1] ?? 0),
+          `requests between "${told[index - 1] ?? 'the start'}" and "${told[index] ?? ''}"`,
+        );
       for (const name of ['A', 'B']) {
         const pooled = totals.get(name);
         assert.equal(pooled.windows, 3, `${name}: one window per round`);

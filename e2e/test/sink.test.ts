@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -94,6 +95,37 @@ describe('trace sink', () => {
         [[linkedContext.traceId, linkedContext.spanId]],
         'link ids in lowercase hex, as OTLP/JSON writes them',
       );
+    });
+  }
+
+  for (const [encoding, makeExporter] of [
+    ['protobuf', (url: string) => new OtlpProtobufExporter({ url })],
+    ['JSON', (url: string) => new OtlpJsonExporter({ url })],
+  ] as const) {
+    test(`with recording off, accepts ${encoding} exports and keeps nothing, then records again`, async () => {
+      const results: ExportResultCode[] = [];
+      const exporter = makeExporter(`${sink.otlpUrl}/v1/traces`);
+      const observed: SpanExporter = {
+        export: (spans, done) =>
+          exporter.export(spans, (result) => {
+            results.push(result.code);
+            done(result);
+          }),
+        shutdown: () => exporter.shutdown(),
+      };
+      sink.setRecording(false);
+      let discarded: string;
+      try {
+        discarded = await emitTrace(observed, `discarded-${encoding}`);
+      } finally {
+        sink.setRecording(true);
+      }
+      assert.deepEqual(results, [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS], 'both spans accepted');
+      assert.equal(sink.trace(discarded), undefined);
+      assert.equal((await fetchTrace(sink, discarded)).status, 404);
+
+      const kept = await emitTrace(observed, `kept-${encoding}`);
+      assert.equal((await fetchTrace(sink, kept)).status, 200);
     });
   }
 

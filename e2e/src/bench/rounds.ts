@@ -7,6 +7,8 @@ export interface RoundSubject {
   pids: () => ReadonlyMap<string, number>;
   /** The load; its `durationSeconds` is replaced by the round's window. */
   load: LoadOptions;
+  /** Called with `true` just before each measured window and `false` right after it (not around re-warms). */
+  measuring?: (measuring: boolean) => void;
 }
 
 export interface RoundSettings {
@@ -90,6 +92,25 @@ export class RoundTotals {
   }
 }
 
+/** One measured window of a subject: its load, and its processes' CPU and RSS over exactly that time. */
+async function measureWindow(
+  subject: RoundSubject,
+  seconds: number,
+): Promise<{ load: LoadResult; stats: ProcessStats }> {
+  const sampler = new ProcessSampler(subject.pids);
+  subject.measuring?.(true);
+  sampler.start();
+  try {
+    const load = await runLoad({ ...subject.load, durationSeconds: seconds });
+    return { load, stats: sampler.stop() };
+  } catch (error) {
+    sampler.stop();
+    throw error;
+  } finally {
+    subject.measuring?.(false);
+  }
+}
+
 /**
  * Measures the subjects in alternating rounds: in each round every subject in turn gets its re-warm, then
  * its measured window, and every other round takes them in reverse order (A B, B A, …), so that a steady
@@ -107,10 +128,8 @@ export async function measureInRounds(
     for (const subject of order) {
       if (settings.rewarmSeconds > 0)
         await runLoad({ ...subject.load, durationSeconds: settings.rewarmSeconds });
-      const sampler = new ProcessSampler(subject.pids);
-      sampler.start();
-      const load = await runLoad({ ...subject.load, durationSeconds: settings.windowSeconds });
-      totals.add(subject.name, load, sampler.stop(), settings.windowSeconds);
+      const { load, stats } = await measureWindow(subject, settings.windowSeconds);
+      totals.add(subject.name, load, stats, settings.windowSeconds);
     }
   }
   return totals;

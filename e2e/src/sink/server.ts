@@ -29,6 +29,11 @@ export interface TraceSink {
   readonly otlpServerAddress: string;
   /** One trace, or undefined. */
   trace(traceId: string): TracesData | undefined;
+  /**
+   * `false`: exports are read and answered as accepted, then thrown away undecoded, as the bench's
+   * discarding receiver does; `true` (the start): decoded and stored.
+   */
+  setRecording(recording: boolean): void;
   close(): Promise<void>;
 }
 
@@ -62,7 +67,7 @@ function sendError(response: ServerResponse, httpCode: number, grpcCode: number,
   sendJson(response, httpCode, { error: { grpcCode, httpCode, message } });
 }
 
-function receiver(store: TraceStore, maxBodyBytes: number) {
+function receiver(store: TraceStore, maxBodyBytes: number, isRecording: () => boolean) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== '/v1/traces') return sendError(response, 404, 5, `no such endpoint: ${path}`);
@@ -74,7 +79,7 @@ function receiver(store: TraceStore, maxBodyBytes: number) {
     }
     try {
       const body = await readBody(request, maxBodyBytes);
-      store.add(json ? decodeJsonExport(body) : decodeProtobufExport(body));
+      if (isRecording()) store.add(json ? decodeJsonExport(body) : decodeProtobufExport(body));
     } catch (error) {
       if (error instanceof BodyTooLargeError) return sendError(response, 413, 8, 'export request too large');
       if (error instanceof InvalidExportError) return sendError(response, 400, 3, error.message);
@@ -122,7 +127,10 @@ function closeServer(server: Server): Promise<void> {
 export async function startTraceSink(options: TraceSinkOptions = {}): Promise<TraceSink> {
   const host = options.host ?? '127.0.0.1';
   const store = new TraceStore({ ...defaultLimits, ...options.limits });
-  const otlpServer = createServer(handle(receiver(store, options.maxBodyBytes ?? defaultMaxBodyBytes)));
+  let recording = true;
+  const otlpServer = createServer(
+    handle(receiver(store, options.maxBodyBytes ?? defaultMaxBodyBytes, () => recording)),
+  );
   const queryServer = createServer(handle(queryHandler(store)));
   const otlpPort = await listenOn(otlpServer, options.otlpPort ?? 4318, host);
   let queryPort: number;
@@ -141,6 +149,9 @@ export async function startTraceSink(options: TraceSinkOptions = {}): Promise<Tr
     queryUrl: `http://${displayHost}:${queryPort}`,
     otlpServerAddress: `${displayHost}:${otlpPort}`,
     trace: (traceId) => store.trace(traceId),
+    setRecording: (value) => {
+      recording = value;
+    },
     close: async () => {
       await Promise.all([closeServer(otlpServer), closeServer(queryServer)]);
     },
