@@ -69,4 +69,53 @@ describe('traced bcrypt in a worker pool', () => {
       await hasher.close();
     }
   });
+
+  // Piscina's default puts a task it could not hand over back at the tail of its queue: with one worker, a
+  // task could wait behind every later one (a token request took 15-20 s under four concurrent callers).
+  for (const { name, warm } of [
+    { name: 'while its worker starts', warm: false },
+    { name: 'once its worker is running', warm: true },
+  ]) {
+    it(`runs concurrent comparisons in the order they came, ${name}`, async () => {
+      const hasher = createBcryptHasher({ cost: 4, threads: 1 });
+      try {
+        const hash = '$2a$04$J9cvEqX4eDNfc/2ZW4Py0.kvJ6pg/KX4vq.vcFmqjbzc2sqcgPmQm';
+        if (warm) await hasher.compare('warm-up', hash);
+        const finished: number[] = [];
+        await Promise.all(
+          Array.from({ length: 8 }, (_, index) =>
+            hasher.compare(`attempt ${index}`, hash).then(() => finished.push(index)),
+          ),
+        );
+        assert.deepEqual(finished, [0, 1, 2, 3, 4, 5, 6, 7]);
+      } finally {
+        await hasher.close();
+      }
+    });
+  }
+
+  it('four callers in a loop share the worker in turn: every comparison finishes in the order it was asked', async () => {
+    const hasher = createBcryptHasher({ cost: 4, threads: 1 });
+    try {
+      const hash = await hasher.generate('shared');
+      let asked = 0;
+      const finished: number[] = [];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let round = 0; round < 5; round += 1) {
+            const ticket = asked;
+            asked += 1;
+            await hasher.compare('shared', hash);
+            finished.push(ticket);
+          }
+        }),
+      );
+      assert.deepEqual(
+        finished,
+        Array.from({ length: 20 }, (_, index) => index),
+      );
+    } finally {
+      await hasher.close();
+    }
+  });
 });
