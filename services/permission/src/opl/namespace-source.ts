@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Logger } from '@mesh/tracing';
 import { legacyModel, ModelIndex } from './model';
 import type { OplError } from './parse';
-import { parseOplInWorker } from './parse-in-worker';
+import { parseOplInChild } from './parse-in-child';
 
 /** What `namespaces` may hold, as in Keto: the legacy inline list, or `{location}` of an OPL file. */
 export type NamespacesConfig = { id?: number; name: string }[] | { location: string } | string;
@@ -104,7 +104,7 @@ export class NamespaceSource {
   }
 
   private static async parse(text: string, where: string): Promise<ModelIndex> {
-    const { model, errors } = await parseOplInWorker(text);
+    const { model, errors } = await parseOplInChild(text);
     if (errors.length > 0) throw new NamespacesConfigError(`${where}: ${formatErrors(errors)}`);
     return new ModelIndex(model);
   }

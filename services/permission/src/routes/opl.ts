@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { parseOplInWorker } from '../opl/parse-in-worker';
+import { parseOplInChild } from '../opl/parse-in-child';
 
 /**
  * Keto's OPL syntax API: the file as text/plain, answered with `{errors:[{message, start, end}]}`
@@ -12,7 +12,7 @@ export function addOplRoutes(app: Express): void {
     express.text({ type: () => true, limit: '1mb' }),
     async (request, response) => {
       const text = typeof request.body === 'string' ? request.body : '';
-      const { errors } = await parseOplInWorker(text);
+      const { errors } = await parseOplInChild(text);
       response.json(errors.length > 0 ? { errors } : {});
     },
   );
