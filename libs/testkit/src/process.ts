@@ -111,7 +111,7 @@ export async function startProcess(options: ProcessOptions): Promise<RunningProc
  * The V8 heap settings every service runs with, here and in infra/Dockerfile. By default V8 lets the young
  * generation take 3 x 16 MB and grows the old one by up to 4x its live size before a full collection, which
  * put each service at 155-200 MB under the benchmark's load. A semi-space of 8 MB and an old generation that
- * may double before a full collection keep every service under 140 MB there (README, "Benchmark"); growing
+ * may double before a full collection keep every service under 145 MB there (README, "Benchmark"); growing
  * by only 50% saved another 10-14 MB but cost 2-5% more CPU per request in garbage collection.
  * `--heap-growing-percent` is not allowed in NODE_OPTIONS, so it is an argument of `node` itself.
  */
