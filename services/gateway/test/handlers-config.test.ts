@@ -49,14 +49,7 @@ describe('handlers: config checked when the rules load', () => {
   }
 
   it('a disabled handler is refused; the global config is merged under the rule config', () => {
-    const rule = {
-      id: 'r',
-      match: { url: 'http://<[^/]+>/r', methods: ['GET'] },
-      authenticators: [{ handler: 'jwt' }],
-      authorizer: { handler: 'allow' },
-      mutators: [{ handler: 'noop' }],
-      upstream: { url: 'http://127.0.0.1:1' },
-    };
+    const rule = minimalRule({ authenticators: [{ handler: 'jwt' }] });
     assert.throws(() => fx.loadRules(fx.configFor([rule], ['authenticators.jwt.enabled=false'])), /disabled/);
     assert.throws(() => fx.loadRules(fx.configFor([rule])), /jwks_urls is required/);
     assert.equal(
