@@ -56,6 +56,18 @@ describe('bench rounds: pooling the windows of a subject', () => {
 
   test('a subject that was never measured is an error, not zeros', () => {
     assert.throws(() => new RoundTotals().get('nobody'), /nobody was not measured/);
+    assert.throws(() => new RoundTotals().perWindow('nobody'), /nobody was not measured/);
+  });
+
+  test('each window keeps its own CPU per request, summed over the processes, in measuring order', () => {
+    const totals = new RoundTotals();
+    totals.add('subject', load(400, 4, 20), { cpuMs: { a: 100, b: 10 }, peakRssMb: {} }, 5);
+    totals.add('subject', load(600, 2, 30), { cpuMs: { a: 150, b: 30 }, peakRssMb: {} }, 5);
+    totals.add('subject', load(0, 0, 0, 3), { cpuMs: { a: 5 }, peakRssMb: {} }, 5);
+    totals.add('other', load(100, 1, 2), { cpuMs: { c: 50 }, peakRssMb: {} }, 5);
+    // A window that served nothing reports 0 rather than dividing by zero.
+    assert.deepEqual(totals.perWindow('subject'), [110 / 400, 180 / 600, 0]);
+    assert.deepEqual(totals.perWindow('other'), [0.5]);
   });
 });
 

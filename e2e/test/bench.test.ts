@@ -102,6 +102,7 @@ describe('npm run bench', () => {
             windows: number;
           }[];
           ratios: Record<string, number>;
+          ratiosByRound: Record<string, number[]>;
           targets: Record<string, boolean>;
           anchors: Record<string, unknown>;
           accessShape: Record<string, unknown>;
@@ -156,6 +157,19 @@ describe('npm run bench', () => {
         ]);
         for (const name of ['tracingOverheadVsSdk', 'offVsFloor', 'access-on / access-off'])
           assert.equal(typeof report.ratios[name], 'number', name);
+        // Each access round's own ratios, one per round (two in the smoke run), printed with their range.
+        assert.deepEqual(Object.keys(report.ratiosByRound), ['tracingOverheadVsSdk', 'offVsFloor']);
+        for (const [name, values] of Object.entries(report.ratiosByRound)) {
+          assert.equal(values.length, 2, `ratiosByRound.${name}: one per round`);
+          for (const value of values) assert.equal(typeof value, 'number', `ratiosByRound.${name}`);
+          assert.match(
+            run.stdout,
+            new RegExp(
+              `^${name} by round: -?[\\d.]+, -?[\\d.]+ \\(from -?[\\d.]+ to -?[\\d.]+ over 2 rounds\\)$`,
+              'm',
+            ),
+          );
+        }
         for (const name of [
           'serverHopMs',
           'clientHopMs',

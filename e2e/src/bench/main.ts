@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   const anchorSettings = { rounds: anchorRounds, windowSeconds: anchorSeconds, rewarmSeconds };
   let anchorTotals: RoundTotals;
   let on: BenchMesh;
+  let accessTotals: RoundTotals;
   try {
     print(`  anchors: ${anchorRounds} alternating rounds before the meshes …`);
     anchorTotals = await measureInRounds(chains.subjects, anchorSettings);
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     print(`  access-off and access-on: ${accessWarmupSeconds} s warm-up each, in turns …`);
     await warmUpInTurns(access, accessWarmupSeconds, roundSeconds);
     print(`  access-off and access-on: ${rounds} alternating rounds …`);
-    const accessTotals = await measureInRounds(access, {
+    accessTotals = await measureInRounds(access, {
       rounds,
       windowSeconds: roundSeconds,
       rewarmSeconds,
@@ -236,6 +237,14 @@ async function main(): Promise<void> {
       byName('access-off').requestsPerSecond,
     ),
   };
+  // Each round's own ratios (its access-off and access-on windows, against the pooled anchors): one run
+  // shows how far its rounds disagree, which says whether that run can decide a target (README, "Benchmark").
+  const offByRound = accessTotals.perWindow('access-off');
+  const onByRound = accessTotals.perWindow('access-on');
+  const ratiosByRound = {
+    tracingOverheadVsSdk: offByRound.map((off, round) => ratio((onByRound[round] ?? 0) - off, sdk)),
+    offVsFloor: offByRound.map((off) => ratio(off, floor)),
+  };
   const targets = {
     'tracingOverheadVsSdk <= 2.0': ratios.tracingOverheadVsSdk <= 2,
     'offVsFloor <= 3.0': ratios.offVsFloor <= 3,
@@ -265,6 +274,7 @@ async function main(): Promise<void> {
     },
     peakRssMbByService: peakByService,
     ratios,
+    ratiosByRound,
     targets,
   };
   mkdirSync(dirname(outputPath), { recursive: true });
@@ -311,6 +321,10 @@ async function main(): Promise<void> {
     );
   }
   for (const [name, value] of Object.entries(ratios)) print(`${name}: ${value}`);
+  for (const [name, values] of Object.entries(ratiosByRound))
+    print(
+      `${name} by round: ${values.join(', ')} (from ${Math.min(...values)} to ${Math.max(...values)} over ${values.length} rounds)`,
+    );
   for (const [name, met] of Object.entries(targets)) print(`${met ? 'met   ' : 'MISSED'} ${name}`);
   print(`\nwritten: ${relative(process.cwd(), outputPath)}`);
 }

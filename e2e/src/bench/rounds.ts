@@ -35,6 +35,8 @@ interface Pool {
   p99s: number[];
   cpuMs: Record<string, number>;
   peakRssMb: Record<string, number>;
+  /** CPU ms per request summed over the subject's processes, one entry per window, in measuring order. */
+  windowCpuMsPerRequest: number[];
 }
 
 const median = (values: readonly number[]) => {
@@ -60,6 +62,7 @@ export class RoundTotals {
       p99s: [],
       cpuMs: {},
       peakRssMb: {},
+      windowCpuMsPerRequest: [],
     };
     pool.requests += load.requests;
     pool.seconds += seconds;
@@ -71,7 +74,19 @@ export class RoundTotals {
       pool.cpuMs[process] = (pool.cpuMs[process] ?? 0) + ms;
     for (const [process, mb] of Object.entries(stats.peakRssMb))
       pool.peakRssMb[process] = Math.max(pool.peakRssMb[process] ?? 0, mb);
+    const windowCpuMs = Object.values(stats.cpuMs).reduce((sum, ms) => sum + ms, 0);
+    pool.windowCpuMsPerRequest.push(load.requests === 0 ? 0 : windowCpuMs / load.requests);
     this.pools.set(name, pool);
+  }
+
+  /**
+   * The subject's CPU ms per request (all its processes) in each of its windows, in measuring order: window
+   * i of two subjects measured in the same rounds is round i of both.
+   */
+  perWindow(name: string): readonly number[] {
+    const pool = this.pools.get(name);
+    if (!pool) throw new Error(`${name} was not measured`);
+    return [...pool.windowCpuMsPerRequest];
   }
 
   get(name: string): PooledMeasurement {
