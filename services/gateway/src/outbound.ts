@@ -98,6 +98,8 @@ const retryableCodes = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
 ]);
+/** The code of a call that the deadline (`timeoutMs`) cut: mapped to 503 "did not answer in time". */
+const deadlineCode = 'ETIMEDOUT';
 const retryableStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501);
 const answerStarted = new WeakSet<Error>();
 
@@ -114,6 +116,7 @@ const answerStarted = new WeakSet<Error>();
 export async function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
   const started = Date.now();
   const deadlineAt = started + call.timeoutMs;
+  let previous: { answer?: HandlerAnswer; failure?: Error } | undefined;
   for (let attempt = 0; ; attempt += 1) {
     let answer: HandlerAnswer | undefined;
     let failure: Error | undefined;
@@ -122,6 +125,14 @@ export async function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
     } catch (error) {
       failure = error as Error;
     }
+    // A retry that the call's deadline cut short has no outcome of its own: the last complete attempt's
+    // stands. Otherwise a dependency that keeps answering 500 would read as a timeout (503) or as its 500
+    // (502) depending on whether the deadline fell during a wait or during an attempt.
+    if (previous && (failure as { code?: string } | undefined)?.code === deadlineCode) {
+      if (previous.failure) throw previous.failure;
+      return previous.answer as HandlerAnswer;
+    }
+    previous = { answer, failure };
     const { retry } = call;
     const retryable = failure
       ? !answerStarted.has(failure) && retryableCodes.has((failure as { code?: string }).code ?? '')
@@ -161,7 +172,7 @@ function exchangeOnce(call: HandlerCall, deadlineAt: number): Promise<HandlerAns
     let retried = false;
     let settled = false;
     const deadline = setTimeout(
-      () => current.destroy(codedError(`no complete answer within ${call.timeoutMs} ms`, 'ETIMEDOUT')),
+      () => current.destroy(codedError(`no complete answer within ${call.timeoutMs} ms`, deadlineCode)),
       Math.max(0, deadlineAt - Date.now()),
     );
     const onAbort = () => current.destroy(codedError('the client closed the request', 'ERR_CLIENT_CLOSED'));
