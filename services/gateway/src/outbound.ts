@@ -116,7 +116,8 @@ const answerStarted = new WeakSet<Error>();
 export async function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
   const started = Date.now();
   const deadlineAt = started + call.timeoutMs;
-  let previous: { answer?: HandlerAnswer; failure?: Error } | undefined;
+  let previousAnswer: HandlerAnswer | undefined;
+  let previousFailure: Error | undefined;
   for (let attempt = 0; ; attempt += 1) {
     let answer: HandlerAnswer | undefined;
     let failure: Error | undefined;
@@ -128,11 +129,12 @@ export async function callHandler(call: HandlerCall): Promise<HandlerAnswer> {
     // A retry that the call's deadline cut short has no outcome of its own: the last complete attempt's
     // stands. Otherwise a dependency that keeps answering 500 would read as a timeout (503) or as its 500
     // (502) depending on whether the deadline fell during a wait or during an attempt.
-    if (previous && (failure as { code?: string } | undefined)?.code === deadlineCode) {
-      if (previous.failure) throw previous.failure;
-      return previous.answer as HandlerAnswer;
+    if (attempt > 0 && (failure as { code?: string } | undefined)?.code === deadlineCode) {
+      if (previousFailure) throw previousFailure;
+      return previousAnswer as HandlerAnswer;
     }
-    previous = { answer, failure };
+    previousAnswer = answer;
+    previousFailure = failure;
     const { retry } = call;
     const retryable = failure
       ? !answerStarted.has(failure) && retryableCodes.has((failure as { code?: string }).code ?? '')
